@@ -1,0 +1,42 @@
+# One entry point per task. Every target builds .venv first when it is missing or stale.
+# `python3` resolves to Python 3.13 through .python-version (pyenv); PYTHON=... overrides it.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test lint format migrate clean
+
+run: $(STAMP)  ## serve the shop at http://127.0.0.1:8000 on the embedded SQLite file
+	$(BIN)/hypercorn -c hypercorn.toml 'quart_pizza:create_app()'
+
+test: $(STAMP)  ## the whole test suite, with branch coverage
+	$(BIN)/python -m pytest --cov --cov-report=term-missing:skip-covered
+
+lint: $(STAMP)  ## ruff and mypy --strict, as CI runs them
+	$(BIN)/ruff check quart_pizza tests
+	$(BIN)/ruff format --check quart_pizza tests
+	$(BIN)/mypy
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix quart_pizza tests
+	$(BIN)/ruff format quart_pizza tests
+
+migrate: $(STAMP)  ## create or update the database without starting the server
+	$(BIN)/quart --app quart_pizza migrate
+
+# Installs exactly the hashed versions in requirements/dev.txt, then the app itself (editable).
+$(STAMP): requirements/dev.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 13) else "quart_pizza needs Python 3.13+ (Quart 0.23): found " + sys.version.split()[0] + "; set PYTHON=python3.13")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+# Regenerate the locks after changing pyproject.toml: make lock
+lock: $(STAMP)
+	$(BIN)/uv pip compile pyproject.toml --python-version 3.13 --universal --generate-hashes -q -o requirements/app.txt
+	$(BIN)/uv pip compile pyproject.toml --extra test --extra dev --python-version 3.13 --universal --generate-hashes -q -o requirements/dev.txt
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage

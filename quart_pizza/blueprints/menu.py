@@ -1,0 +1,38 @@
+"""`/`: the menu with prices and the order form."""
+
+from collections.abc import Mapping
+
+from quart import Blueprint, render_template
+from quart.typing import ResponseReturnValue
+
+from ..db import get_db
+from ..forms import MAX_QUANTITY
+from ..models.menu import SIZES, Pizza, select_menu
+
+bp = Blueprint("menu", __name__)
+
+
+async def load_menu() -> list[Pizza]:
+    async with get_db().read() as conn:
+        return await select_menu(conn)
+
+
+async def render_menu(
+    menu: list[Pizza],
+    values: Mapping[str, str] | None = None,
+    errors: Mapping[str, str] | None = None,
+) -> str:
+    """The menu page, with the order form filled from `values` and its `errors` shown."""
+    return await render_template(
+        "menu.html",
+        menu=menu,
+        sizes=SIZES,
+        max_quantity=MAX_QUANTITY,
+        values=values or {},
+        errors=errors or {},
+    )
+
+
+@bp.get("/")
+async def index() -> ResponseReturnValue:
+    return await render_menu(await load_menu())

@@ -1,0 +1,158 @@
+"""Orders and their items; prices are copied from the menu when the order is placed."""
+
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import aiosqlite
+
+from .menu import Size
+
+
+@dataclass(frozen=True)
+class NewItem:
+    pizza_slug: str
+    size: Size
+    quantity: int
+
+
+@dataclass(frozen=True)
+class OrderItem:
+    pizza_slug: str
+    pizza_name: str
+    size: Size
+    quantity: int
+    unit_price_cents: int
+
+    @property
+    def line_cents(self) -> int:
+        return self.quantity * self.unit_price_cents
+
+
+@dataclass(frozen=True)
+class Order:
+    id: int
+    user_id: int | None
+    guest_key: str | None
+    created_at: str  # UTC, ISO 8601
+    items: list[OrderItem]
+
+    @property
+    def total_cents(self) -> int:
+        return sum(item.line_cents for item in self.items)
+
+    def is_owned_by(self, user_id: int | None, guest_key: str | None) -> bool:
+        """True for the customer who placed it, or the guest whose session holds its key."""
+        if self.user_id is not None:
+            return self.user_id == user_id
+        return guest_key is not None and self.guest_key == guest_key
+
+
+@dataclass(frozen=True)
+class OrderSummary:
+    id: int
+    created_at: str
+    pizzas: int
+    total_cents: int
+
+
+class OrderRejectedError(Exception):
+    """The order cannot be stored as asked (an item left the menu, the account is gone)."""
+
+
+class UnknownAccountError(OrderRejectedError):
+    """The session names an account that no longer exists."""
+
+
+async def insert_order(
+    conn: aiosqlite.Connection,
+    *,
+    user_id: int | None,
+    guest_key: str | None,
+    items: Sequence[NewItem],
+) -> int:
+    """Store an order and its items at today's prices; returns the order id."""
+    if not items:
+        raise OrderRejectedError("an order needs at least one pizza")
+    try:
+        cursor = await conn.execute(
+            """INSERT INTO orders (user_id, guest_key) VALUES (:user_id, :guest_key)""",
+            {"user_id": user_id, "guest_key": guest_key},
+        )
+    except sqlite3.IntegrityError as exc:  # the session names an account that is gone
+        raise UnknownAccountError("Your account no longer exists; please log in again.") from exc
+    order_id = cursor.lastrowid
+    assert order_id is not None
+    for item in items:
+        cursor = await conn.execute(
+            """INSERT INTO order_items (order_id, pizza_id, size, quantity, unit_price_cents)
+               SELECT :order_id, pizzas.id, pizza_prices.size, :quantity,
+                      pizza_prices.price_cents
+                 FROM pizzas JOIN pizza_prices ON pizza_prices.pizza_id = pizzas.id
+                WHERE pizzas.slug = :slug AND pizza_prices.size = :size""",
+            {
+                "order_id": order_id,
+                "slug": item.pizza_slug,
+                "size": item.size,
+                "quantity": item.quantity,
+            },
+        )
+        if cursor.rowcount != 1:
+            raise OrderRejectedError(f"{item.pizza_slug} ({item.size}) is not on the menu")
+    return order_id
+
+
+async def select_order(conn: aiosqlite.Connection, order_id: int) -> Order | None:
+    """The order with its items, or None."""
+    rows = list(
+        await conn.execute_fetchall(
+            """SELECT orders.id, orders.user_id, orders.guest_key, orders.created_at,
+                  pizzas.slug, pizzas.name, order_items.size, order_items.quantity,
+                  order_items.unit_price_cents
+             FROM orders
+             JOIN order_items ON order_items.order_id = orders.id
+             JOIN pizzas ON pizzas.id = order_items.pizza_id
+            WHERE orders.id = :id
+            ORDER BY order_items.id""",
+            {"id": order_id},
+        )
+    )
+    if not rows:
+        return None
+    first = rows[0]
+    items = [
+        OrderItem(row["slug"], row["name"], row["size"], row["quantity"], row["unit_price_cents"])
+        for row in rows
+    ]
+    return Order(first["id"], first["user_id"], first["guest_key"], first["created_at"], items)
+
+
+async def select_orders_for_user(
+    conn: aiosqlite.Connection, user_id: int, *, before: int | None = None, limit: int = 50
+) -> list[OrderSummary]:
+    """The user's orders, newest first, `limit` at a time, older than order `before`."""
+    rows = await conn.execute_fetchall(
+        """SELECT orders.id, orders.created_at,
+                  SUM(order_items.quantity) AS pizzas,
+                  SUM(order_items.quantity * order_items.unit_price_cents) AS total_cents
+             FROM orders JOIN order_items ON order_items.order_id = orders.id
+            WHERE orders.user_id = :user_id AND orders.id < :before
+            GROUP BY orders.id
+            ORDER BY orders.id DESC
+            LIMIT :limit""",
+        {"user_id": user_id, "before": before or 2**63 - 1, "limit": limit},
+    )
+    return [
+        OrderSummary(row["id"], row["created_at"], row["pizzas"], row["total_cents"])
+        for row in rows
+    ]
+
+
+async def claim_guest_orders(conn: aiosqlite.Connection, guest_key: str, user_id: int) -> int:
+    """Move a guest's orders into the account they just logged in to; returns how many."""
+    cursor = await conn.execute(
+        """UPDATE orders SET user_id = :user_id, guest_key = NULL
+            WHERE guest_key = :guest_key AND user_id IS NULL""",
+        {"user_id": user_id, "guest_key": guest_key},
+    )
+    return cursor.rowcount

@@ -1,0 +1,50 @@
+"""Customer accounts."""
+
+import sqlite3
+from dataclasses import dataclass
+
+import aiosqlite
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    username: str
+    password_hash: str
+
+
+class UsernameTakenError(Exception):
+    """Another account already has this username (compared case-insensitively)."""
+
+
+async def select_user_by_username(conn: aiosqlite.Connection, username: str) -> User | None:
+    async with conn.execute(
+        """SELECT id, username, password_hash FROM users WHERE username = :username""",
+        {"username": username},
+    ) as cursor:
+        row = await cursor.fetchone()
+    return None if row is None else User(row["id"], row["username"], row["password_hash"])
+
+
+async def insert_user(conn: aiosqlite.Connection, username: str, password_hash: str) -> int:
+    """Create the account and return its id; raises `UsernameTakenError`."""
+    try:
+        cursor = await conn.execute(
+            """INSERT INTO users (username, password_hash)
+               VALUES (:username, :password_hash)""",
+            {"username": username, "password_hash": password_hash},
+        )
+    except sqlite3.IntegrityError as exc:
+        raise UsernameTakenError(username) from exc
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
+async def update_password_hash(
+    conn: aiosqlite.Connection, user_id: int, password_hash: str
+) -> None:
+    """Store a rehash made with newer cost settings."""
+    await conn.execute(
+        """UPDATE users SET password_hash = :password_hash WHERE id = :id""",
+        {"id": user_id, "password_hash": password_hash},
+    )

@@ -1,0 +1,80 @@
+"""CSRF tokens, safe redirect targets and the headers every response carries."""
+
+import secrets
+from typing import Final
+from urllib.parse import urlsplit
+
+from quart import Quart, Response, abort, request, session
+
+CSRF_FIELD: Final = "csrf_token"
+CSRF_HEADER: Final = "X-CSRF-Token"
+UNSAFE_METHODS: Final = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+SECURITY_HEADERS: Final = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
+
+
+def csrf_token() -> str:
+    """The session's CSRF token, created on first use; templates put it in every form."""
+    token = session.get(CSRF_FIELD)
+    if not isinstance(token, str):
+        token = secrets.token_urlsafe(32)
+        session[CSRF_FIELD] = token
+    return token
+
+
+async def check_csrf() -> None:
+    """Refuse a state-changing request whose form field or header lacks the session's token."""
+    if request.method not in UNSAFE_METHODS or request.routing_exception is not None:
+        return  # unknown URLs and methods get their 404/405 first
+    expected = session.get(CSRF_FIELD)
+    sent = request.headers.get(CSRF_HEADER)
+    if sent is None and request.mimetype in {
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    }:
+        sent = (await request.form).get(CSRF_FIELD)
+    if not (
+        isinstance(expected, str)
+        and sent is not None
+        and secrets.compare_digest(expected.encode(), sent.encode())
+    ):
+        abort(
+            403,
+            "This form has expired or did not come from this site. Reload the page and try again.",
+        )
+
+
+def safe_next(target: str | None) -> str | None:
+    """`target` if it is a path on this site, else None (no open redirects)."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ord(char) < 0x20 or ord(char) == 0x7F for char in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+async def add_security_headers(response: Response) -> Response:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if request.endpoint != "static":
+        # Every page shows who is logged in: shared caches must not store it.
+        response.headers["Cache-Control"] = "no-store"
+        response.vary.add("Cookie")
+    return response
+
+
+def init_app(app: Quart) -> None:
+    app.before_request(check_csrf)
+    app.after_request(add_security_headers)
+    app.jinja_env.globals["csrf_token"] = csrf_token

@@ -1,0 +1,31 @@
+"""Opening SQLite connections the same way everywhere, and a lock shared across processes."""
+
+import asyncio
+import fcntl
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import aiosqlite
+
+
+async def connect(path: Path, *, busy_timeout_ms: int = 5000) -> aiosqlite.Connection:
+    """Open a connection with the per-connection pragmas every connection needs."""
+    conn = await aiosqlite.connect(path, isolation_level=None, timeout=busy_timeout_ms / 1000)
+    conn.row_factory = aiosqlite.Row
+    # journal_mode is stored in the file (set by the migration runner); these are per connection.
+    await conn.execute("PRAGMA foreign_keys = ON")
+    await conn.execute("PRAGMA synchronous = FULL")
+    return conn
+
+
+@asynccontextmanager
+async def file_lock(path: Path) -> AsyncIterator[None]:
+    """Hold an exclusive lock on `path` across processes; waits in a thread, not the loop."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        await asyncio.to_thread(fcntl.flock, fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock

@@ -1,0 +1,31 @@
+from quart.typing import TestClientProtocol as Client
+
+
+async def test_menu_shows_pizzas_prices_and_the_order_form(client: Client) -> None:
+    response = await client.get("/")
+    html = await response.get_data(as_text=True)
+    assert response.status_code == 200
+    for slug in ("margherita", "pepperoni", "funghi"):
+        assert f'<option value="{slug}"' in html
+    for size in ("small", "medium", "large"):
+        assert f'name="size" value="{size}"' in html
+    assert 'name="quantity"' in html and 'max="20"' in html
+    assert "$8.00" in html and "$15.50" in html  # margherita small, pepperoni large
+    assert 'name="csrf_token"' in html
+    assert 'action="/orders/create"' in html
+
+
+async def test_navigation_shows_the_username(client: Client) -> None:
+    async with client.session_transaction() as session:
+        session["user_id"] = 7
+        session["username"] = "<b>zoe</b>"
+    html = await (await client.get("/")).get_data(as_text=True)
+    assert "&lt;b&gt;zoe&lt;/b&gt;" in html and "<b>zoe</b>" not in html
+    assert "Log out" in html
+
+
+async def test_stylesheet_is_served_by_the_app(client: Client) -> None:
+    response = await client.get("/static/style.css")
+    assert response.status_code == 200
+    assert response.mimetype == "text/css"
+    assert "http" not in await response.get_data(as_text=True)  # no external assets

@@ -1,0 +1,50 @@
+import stat
+from pathlib import Path
+
+import pytest
+
+from quart_pizza import create_app
+from quart_pizza.config import ConfigError, database_path, load_or_create_secret_key
+
+
+def test_secret_key_is_created_once_with_mode_0600(tmp_path: Path) -> None:
+    instance = tmp_path / "instance"
+    first = load_or_create_secret_key(instance)
+    assert len(first) >= 64
+    assert stat.S_IMODE((instance / "secret_key").stat().st_mode) == 0o600
+    assert load_or_create_secret_key(instance) == first
+    assert [p.name for p in instance.iterdir()] == ["secret_key"]  # no temporary files left
+
+
+def test_app_without_a_key_uses_the_instance_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PIZZA_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.delenv("PIZZA_SECRET_KEY", raising=False)
+    first, second = create_app(), create_app()
+    assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"]
+    assert first.config["SECRET_KEY"] == (tmp_path / "secret_key").read_text()
+
+
+def test_settings_come_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PIZZA_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("PIZZA_SECRET_KEY", "from-env")
+    monkeypatch.setenv("PIZZA_SECRET_KEY_FALLBACKS", '["older", "oldest"]')
+    monkeypatch.setenv("PIZZA_DATABASE_URL", f"sqlite:///{tmp_path}/env.db")
+    monkeypatch.setenv("PIZZA_SESSION_COOKIE_SECURE", "true")
+    app = create_app()
+    assert app.config["SECRET_KEY"] == "from-env"
+    assert app.config["SECRET_KEY_FALLBACKS"] == ["older", "oldest"]
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.extensions["quart_pizza.db"].path == tmp_path / "env.db"
+
+
+def test_database_url(tmp_path: Path) -> None:
+    assert database_path(None, tmp_path) == tmp_path / "quart_pizza.sqlite3"
+    assert database_path("sqlite:////var/lib/pizza.db", tmp_path) == Path("/var/lib/pizza.db")
+    assert database_path("sqlite:///rel.db", tmp_path) == tmp_path / "rel.db"
+    for bad in ("postgres://x/y", "sqlite://", "sqlite:///", "/tmp/x.db"):
+        with pytest.raises(ConfigError):
+            database_path(bad, tmp_path)

@@ -1,0 +1,115 @@
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiosqlite
+import pytest
+
+from quart_pizza.db import Database, DatabaseUnavailableError
+from quart_pizza.migrations import migrate
+
+from .conftest import query
+
+
+@pytest.fixture
+async def database(tmp_path: Path) -> AsyncIterator[Database]:
+    path = tmp_path / "db.sqlite3"
+    await migrate(path)
+    database = Database(path, readers=2)
+    await database.open()
+    yield database
+    await database.close()
+
+
+async def insert_guest_order(conn: aiosqlite.Connection, key: str) -> int:
+    cursor = await conn.execute("INSERT INTO orders (guest_key) VALUES (:key)", {"key": key})
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
+async def test_connections_use_the_durable_settings(database: Database) -> None:
+    async with database.read() as conn:
+        settings = {}
+        for pragma in ("journal_mode", "foreign_keys", "synchronous", "busy_timeout"):
+            async with conn.execute(f"PRAGMA {pragma}") as cursor:
+                row = await cursor.fetchone()
+            assert row is not None
+            settings[pragma] = row[0]
+    assert settings == {
+        "journal_mode": "wal",
+        "foreign_keys": 1,
+        "synchronous": 2,  # FULL: every commit is fsynced
+        "busy_timeout": 5000,
+    }
+
+
+async def test_readers_cannot_write(database: Database) -> None:
+    async with database.read() as conn:
+        with pytest.raises(aiosqlite.OperationalError):
+            await conn.execute("INSERT INTO orders (guest_key) VALUES ('x')")
+
+
+async def test_concurrent_writes_are_each_stored_once(database: Database) -> None:
+    async def one(i: int) -> int:
+        return await database.write(lambda conn: insert_guest_order(conn, f"key-{i}"))
+
+    ids = await asyncio.gather(*(one(i) for i in range(500)))
+    assert len(set(ids)) == 500
+    rows = await query(database.path, "SELECT id, guest_key FROM orders ORDER BY id")
+    assert sorted(ids) == [row[0] for row in rows]
+    assert {row[1] for row in rows} == {f"key-{i}" for i in range(500)}
+
+
+async def test_a_failing_job_rolls_back_alone(database: Database) -> None:
+    async def half_then_fail(conn: aiosqlite.Connection) -> int:
+        await insert_guest_order(conn, "doomed")
+        raise ValueError("no")
+
+    results = await asyncio.gather(
+        database.write(lambda conn: insert_guest_order(conn, "before")),
+        database.write(half_then_fail),
+        database.write(lambda conn: insert_guest_order(conn, "after")),
+        return_exceptions=True,
+    )
+    assert isinstance(results[1], ValueError)
+    rows = await query(database.path, "SELECT guest_key FROM orders ORDER BY id")
+    assert rows == [("before",), ("after",)]
+
+
+async def test_a_cancelled_caller_does_not_undo_a_queued_write(database: Database) -> None:
+    task = asyncio.create_task(database.write(lambda conn: insert_guest_order(conn, "x")))
+    await asyncio.sleep(0)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await database.close()  # drains the queue
+    assert await query(database.path, "SELECT guest_key FROM orders") == [("x",)]
+
+
+async def test_writes_after_close_are_refused(database: Database) -> None:
+    await database.close()
+    with pytest.raises(DatabaseUnavailableError):
+        await database.write(lambda conn: insert_guest_order(conn, "late"))
+    with pytest.raises(DatabaseUnavailableError):
+        async with database.read():
+            pass
+
+
+async def test_a_failed_commit_fails_every_job_of_the_batch(database: Database) -> None:
+    # A deferred foreign key is only checked at COMMIT, so the whole transaction fails there.
+    async def orphan_item(conn: aiosqlite.Connection) -> None:
+        await conn.execute("PRAGMA defer_foreign_keys = ON")
+        await conn.execute(
+            """INSERT INTO order_items (order_id, pizza_id, size, quantity, unit_price_cents)
+               VALUES (424242, 1, 'small', 1, 800)"""
+        )
+
+    results = await asyncio.gather(
+        database.write(lambda conn: insert_guest_order(conn, "innocent")),
+        database.write(orphan_item),
+        return_exceptions=True,
+    )
+    assert all(isinstance(result, DatabaseUnavailableError) for result in results)
+    assert await query(database.path, "SELECT count(*) FROM orders") == [(0,)]
+    # ... and the writer goes on working.
+    assert await database.write(lambda conn: insert_guest_order(conn, "later")) == 1
