@@ -23,6 +23,8 @@ async def test_error_pages_are_shop_pages(
     assert response.mimetype == "text/html"
     assert f'<p class="code">{code}</p>' in html
     assert "Back to the menu" in html
+    if code == 404:
+        assert "We looked in every oven" in html
 
 
 async def test_unexpected_error_is_a_500_page_without_details(config: dict[str, Any]) -> None:
