@@ -36,7 +36,7 @@ $(STAMP): requirements/dev.txt pyproject.toml
 # Regenerate the locks after changing pyproject.toml: make lock
 lock: $(STAMP)
 	$(BIN)/uv pip compile pyproject.toml --python-version 3.13 --universal --generate-hashes -q -o requirements/app.txt
-	$(BIN)/uv pip compile pyproject.toml --extra test --extra dev --python-version 3.13 --universal --generate-hashes -q -o requirements/dev.txt
+	$(BIN)/uv pip compile pyproject.toml --extra test --extra dev --extra bench --python-version 3.13 --universal --generate-hashes -q -o requirements/dev.txt
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage

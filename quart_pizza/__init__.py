@@ -8,9 +8,10 @@ from typing import Any
 
 import click
 from quart import Quart
+from quart_schema import QuartSchema
 
 from . import db, errors, security
-from .blueprints import auth, dashboard, health, menu, orders
+from .blueprints import api, auth, dashboard, health, menu, orders
 from .config import DEFAULTS, ENV_PREFIX, database_path, load_or_create_secret_key
 from .migrations import migrate
 from .passwords import Passwords
@@ -45,8 +46,16 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Quart:
     security.init_app(app)
     errors.init_app(app)
     app.jinja_env.filters["money"] = format_cents
-    for blueprint in (menu.bp, orders.bp, auth.bp, dashboard.bp, health.bp):
+    for blueprint in (menu.bp, orders.bp, auth.bp, dashboard.bp, health.bp, api.bp):
         app.register_blueprint(blueprint)
+    QuartSchema(
+        app,
+        info={"title": "quart_pizza API", "version": "1"},
+        openapi_provider_class=api.ApiOpenAPIProvider,
+        swagger_ui_path="/docs",
+        redoc_ui_path=None,
+        scalar_ui_path=None,
+    )
 
     @app.cli.command("migrate")
     def migrate_command() -> None:

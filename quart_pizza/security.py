@@ -6,6 +6,8 @@ from urllib.parse import urlsplit
 
 from quart import Quart, Response, abort, request, session
 
+from .sessions import ensure_guest_key
+
 CSRF_FIELD: Final = "csrf_token"
 CSRF_HEADER: Final = "X-CSRF-Token"
 UNSAFE_METHODS: Final = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -21,12 +23,25 @@ SECURITY_HEADERS: Final = {
 }
 
 
+# The API docs page (quart-schema's Swagger UI) loads its script and styles from a CDN and
+# starts with an inline script; only that page may.
+DOCS_PATH: Final = "/docs"
+DOCS_CSP: Final = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdnjs.cloudflare.com; "
+    "style-src 'self' 'unsafe-inline' https://cdnjs.cloudflare.com; img-src 'self' data:; "
+    "frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+)
+
+
 def csrf_token() -> str:
     """The session's CSRF token, created on first use; templates put it in every form."""
     token = session.get(CSRF_FIELD)
     if not isinstance(token, str):
         token = secrets.token_urlsafe(32)
         session[CSRF_FIELD] = token
+        # Every session that can post also gets its guest key now, not with its first order: a
+        # guest retrying an order whose answer was lost then still owns the first attempt.
+        ensure_guest_key()
     return token
 
 
@@ -65,6 +80,8 @@ def safe_next(target: str | None) -> str | None:
 
 
 async def add_security_headers(response: Response) -> Response:
+    if request.path == DOCS_PATH:
+        response.headers.setdefault("Content-Security-Policy", DOCS_CSP)
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
     if request.endpoint != "static":

@@ -1,7 +1,8 @@
 """What the signed session cookie holds, and the only code that changes it.
 
 Keys: `user_id` and `username` (logged in), `order_id` (the last order placed from this
-session), `guest_key` (a random key that owns a guest's orders until they log in) and
+session), `guest_key` (a random key, made with the CSRF token, that owns a guest's orders until they
+log in) and
 `csrf_token`. The cookie is signed, not encrypted: it never holds anything secret.
 """
 
@@ -26,7 +27,7 @@ def last_order_id() -> int | None:
 
 
 def ensure_guest_key() -> str:
-    """The guest key of this session, created for a guest's first order."""
+    """The guest key of this session, created with its CSRF token (or here, if missing)."""
     key = current_guest_key()
     if key is None:
         key = secrets.token_urlsafe(18)

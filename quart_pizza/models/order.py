@@ -1,5 +1,7 @@
 """Orders and their items; prices are copied from the menu when the order is placed."""
 
+import hashlib
+import json
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -64,20 +66,43 @@ class UnknownAccountError(OrderRejectedError):
     """The session names an account that no longer exists."""
 
 
+class IdempotencyConflictError(OrderRejectedError):
+    """The idempotency key was already used for a different order."""
+
+
+@dataclass(frozen=True)
+class PlacedOrder:
+    id: int
+    created: bool  # False when an earlier request with the same idempotency key placed it
+
+
+def fingerprint(items: Sequence[NewItem]) -> str:
+    """A stable hash of what was ordered, to compare a retry with the original request."""
+    canonical = json.dumps([[item.pizza_slug, item.size, item.quantity] for item in items])
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
 async def insert_order(
     conn: aiosqlite.Connection,
     *,
     user_id: int | None,
     guest_key: str | None,
     items: Sequence[NewItem],
+    idempotency_key: str | None = None,
 ) -> int:
     """Store an order and its items at today's prices; returns the order id."""
     if not items:
         raise OrderRejectedError("an order needs at least one pizza")
     try:
         cursor = await conn.execute(
-            """INSERT INTO orders (user_id, guest_key) VALUES (:user_id, :guest_key)""",
-            {"user_id": user_id, "guest_key": guest_key},
+            """INSERT INTO orders (user_id, guest_key, idempotency_key, request_fingerprint)
+               VALUES (:user_id, :guest_key, :idempotency_key, :fingerprint)""",
+            {
+                "user_id": user_id,
+                "guest_key": guest_key,
+                "idempotency_key": idempotency_key,
+                "fingerprint": None if idempotency_key is None else fingerprint(items),
+            },
         )
     except sqlite3.IntegrityError as exc:  # the session names an account that is gone
         raise UnknownAccountError("Your account no longer exists; please log in again.") from exc
@@ -98,8 +123,41 @@ async def insert_order(
             },
         )
         if cursor.rowcount != 1:
-            raise OrderRejectedError(f"{item.pizza_slug} ({item.size}) is not on the menu")
+            raise OrderRejectedError(f"{item.pizza_slug} ({item.size}) is not on the menu.")
     return order_id
+
+
+async def insert_order_once(
+    conn: aiosqlite.Connection,
+    *,
+    user_id: int | None,
+    guest_key: str | None,
+    items: Sequence[NewItem],
+    idempotency_key: str,
+) -> PlacedOrder:
+    """Place the order unless this key already placed it; a key is never used twice.
+
+    Runs inside the write transaction, so two requests with the same key cannot both insert.
+    """
+    async with conn.execute(
+        """SELECT id, user_id, guest_key, request_fingerprint FROM orders
+            WHERE idempotency_key = :key""",
+        {"key": idempotency_key},
+    ) as cursor:
+        row = await cursor.fetchone()
+    if row is None:
+        order_id = await insert_order(
+            conn, user_id=user_id, guest_key=guest_key, items=items, idempotency_key=idempotency_key
+        )
+        return PlacedOrder(order_id, created=True)
+    same_owner = (row["user_id"], row["guest_key"]) == (user_id, guest_key) or (
+        user_id is not None and row["user_id"] == user_id
+    )
+    if not same_owner or row["request_fingerprint"] != fingerprint(items):
+        raise IdempotencyConflictError(
+            "This Idempotency-Key was already used for a different order."
+        )
+    return PlacedOrder(row["id"], created=False)
 
 
 async def select_order(conn: aiosqlite.Connection, order_id: int) -> Order | None:

@@ -1,0 +1,190 @@
+"""`/api/...`: the JSON API for machine clients (tills, phone apps, load tests).
+
+Authenticated by the same session cookie as the site; writes carry the session's CSRF token
+in the `X-CSRF-Token` header (get it from `GET /api/session`). Errors are JSON.
+"""
+
+import re
+from collections.abc import Iterable
+from typing import Annotated, Any, Final, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from quart import Blueprint, abort, request, session, url_for
+from quart_schema import OpenAPIProvider, tag, validate_request, validate_response
+from werkzeug.routing import Rule
+
+from ..db import get_db
+from ..forms import MAX_QUANTITY
+from ..models.order import NewItem, Order, insert_order, insert_order_once
+from ..security import csrf_token
+from ..sessions import current_user_id, ensure_guest_key, remember_order
+from .menu import load_menu
+from .orders import MAX_ORDER_ID, load_owned_order
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+class ApiOpenAPIProvider(OpenAPIProvider):
+    """Documents the JSON API only; the HTML pages are not part of it."""
+
+    def generate_rules(self) -> Iterable[Rule]:
+        return (rule for rule in super().generate_rules() if rule.rule.startswith("/api/"))
+
+
+IDEMPOTENCY_KEY: Final = re.compile(r"[\x21-\x7e]{1,255}")  # visible ASCII, like a UUID
+MAX_ITEMS: Final = 20
+
+
+class ItemIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    pizza: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    size: Literal["small", "medium", "large"]
+    quantity: Annotated[int, Field(ge=1, le=MAX_QUANTITY)]
+
+
+class OrderIn(BaseModel):
+    """One item (`{"pizza", "size", "quantity"}`), a list of items, or `{"items": [...]}`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    items: Annotated[list[ItemIn], Field(min_length=1, max_length=MAX_ITEMS)]
+
+    @model_validator(mode="before")
+    @classmethod
+    def accept_single_item_or_list(cls, data: Any) -> Any:
+        if isinstance(data, list):
+            return {"items": data}
+        if isinstance(data, dict) and "items" not in data:
+            return {"items": [data]}
+        return data
+
+
+class ItemOut(BaseModel):
+    pizza: str
+    name: str
+    size: str
+    quantity: int
+    unit_price_cents: int
+    line_cents: int
+
+
+class OrderOut(BaseModel):
+    id: int
+    created_at: str
+    items: list[ItemOut]
+    total_cents: int
+
+
+class PizzaOut(BaseModel):
+    slug: str
+    name: str
+    description: str
+    prices: dict[str, int]
+
+
+class MenuOut(BaseModel):
+    pizzas: list[PizzaOut]
+    sizes: list[str]
+    max_quantity: int
+
+
+class SessionOut(BaseModel):
+    user_id: int | None
+    username: str | None
+    csrf_token: str
+
+
+def order_out(order: Order) -> OrderOut:
+    return OrderOut(
+        id=order.id,
+        created_at=order.created_at,
+        total_cents=order.total_cents,
+        items=[
+            ItemOut(
+                pizza=item.pizza_slug,
+                name=item.pizza_name,
+                size=item.size,
+                quantity=item.quantity,
+                unit_price_cents=item.unit_price_cents,
+                line_cents=item.line_cents,
+            )
+            for item in order.items
+        ],
+    )
+
+
+@bp.get("/menu")
+@tag(["menu"])
+@validate_response(MenuOut)
+async def menu() -> MenuOut:
+    """The menu: every pizza with its price in cents per size."""
+    pizzas = await load_menu()
+    return MenuOut(
+        pizzas=[
+            PizzaOut(
+                slug=p.slug,
+                name=p.name,
+                description=p.description,
+                prices={size: cents for size, cents in p.prices.items()},
+            )
+            for p in pizzas
+        ],
+        sizes=["small", "medium", "large"],
+        max_quantity=MAX_QUANTITY,
+    )
+
+
+@bp.get("/session")
+@tag(["session"])
+@validate_response(SessionOut)
+async def session_info() -> SessionOut:
+    """Who the session cookie belongs to, and the CSRF token its writes must send."""
+    return SessionOut(
+        user_id=current_user_id(), username=session.get("username"), csrf_token=csrf_token()
+    )
+
+
+@bp.post("/orders")
+@tag(["orders"])
+@validate_request(OrderIn)
+@validate_response(OrderOut, 201)
+@validate_response(OrderOut, 200)
+async def create_order(data: OrderIn) -> tuple[OrderOut, int, dict[str, str]]:
+    """Place an order. With an `Idempotency-Key` header a retry returns the same order (200)."""
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not IDEMPOTENCY_KEY.fullmatch(key):
+        abort(400, "Idempotency-Key must be 1 to 255 visible ASCII characters.")
+    items = [NewItem(item.pizza, item.size, item.quantity) for item in data.items]
+    user_id = current_user_id()
+    guest_key = None if user_id is not None else ensure_guest_key()
+    # Rejected orders (unknown pizza, reused key, deleted account) become JSON errors in errors.py.
+    database = get_db()
+    if key is None:
+        order_id = await database.write(
+            lambda conn: insert_order(conn, user_id=user_id, guest_key=guest_key, items=items)
+        )
+        created = True
+    else:
+        placed = await database.write(
+            lambda conn: insert_order_once(
+                conn, user_id=user_id, guest_key=guest_key, items=items, idempotency_key=key
+            )
+        )
+        order_id, created = placed.id, placed.created
+    remember_order(order_id)
+    order = await load_owned_order(order_id)
+    assert order is not None
+    headers = {"Location": url_for("api.get_order", order_id=order_id)}
+    return order_out(order), 201 if created else 200, headers
+
+
+@bp.get(f"/orders/<int(max={MAX_ORDER_ID}):order_id>")
+@tag(["orders"])
+@validate_response(OrderOut)
+async def get_order(order_id: int) -> OrderOut:
+    """An order of this session's customer (or guest); 404 for anyone else's."""
+    order = await load_owned_order(order_id)
+    if order is None:
+        abort(404, "No such order.")
+    return order_out(order)
