@@ -14,6 +14,7 @@ from . import db, errors, security
 from .blueprints import api, auth, dashboard, health, menu, orders
 from .config import DEFAULTS, ENV_PREFIX, database_path, load_or_create_secret_key
 from .migrations import migrate
+from .models.menu import MenuCache
 from .passwords import Passwords
 from .resources import resource_dir
 
@@ -43,6 +44,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Quart:
         memory_kib=app.config["PASSWORD_HASH_MEMORY_KIB"],
         parallelism=app.config["PASSWORD_HASH_PARALLELISM"],
     )
+    app.extensions["quart_pizza.menu"] = MenuCache(app.config["MENU_CACHE_SECONDS"])
     security.init_app(app)
     errors.init_app(app)
     app.jinja_env.filters["money"] = format_cents

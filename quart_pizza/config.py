@@ -28,6 +28,8 @@ DEFAULTS: Final[dict[str, Any]] = {
     "DATABASE_READERS": 2,
     # SQLite waits this long for another process's write lock before giving up (ms).
     "DATABASE_BUSY_TIMEOUT_MS": 5000,
+    # How long a worker shows the menu it last read before reading it again (seconds).
+    "MENU_CACHE_SECONDS": 5.0,
     # argon2id cost; the defaults are argon2-cffi's (RFC 9106 low-memory profile).
     "PASSWORD_HASH_TIME_COST": 3,
     "PASSWORD_HASH_MEMORY_KIB": 65536,

@@ -3,6 +3,7 @@
 import asyncio
 import fcntl
 import os
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -17,6 +18,15 @@ async def connect(path: Path, *, busy_timeout_ms: int = 5000) -> aiosqlite.Conne
     # journal_mode is stored in the file (set by the migration runner); these are per connection.
     await conn.execute("PRAGMA foreign_keys = ON")
     await conn.execute("PRAGMA synchronous = FULL")
+    return conn
+
+
+def connect_sync(path: Path, busy_timeout_ms: int = 5000) -> sqlite3.Connection:
+    """The same, for the writer thread, which owns a stdlib connection (see db.py)."""
+    conn = sqlite3.connect(path, isolation_level=None, timeout=busy_timeout_ms / 1000)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA synchronous = FULL")
     return conn
 
 

@@ -1,4 +1,6 @@
 import asyncio
+import sqlite3
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -21,8 +23,8 @@ async def database(tmp_path: Path) -> AsyncIterator[Database]:
     await database.close()
 
 
-async def insert_guest_order(conn: aiosqlite.Connection, key: str) -> int:
-    cursor = await conn.execute("INSERT INTO orders (guest_key) VALUES (:key)", {"key": key})
+def insert_guest_order(conn: sqlite3.Connection, key: str) -> int:
+    cursor = conn.execute("INSERT INTO orders (guest_key) VALUES (:key)", {"key": key})
     assert cursor.lastrowid is not None
     return cursor.lastrowid
 
@@ -61,8 +63,8 @@ async def test_concurrent_writes_are_each_stored_once(database: Database) -> Non
 
 
 async def test_a_failing_job_rolls_back_alone(database: Database) -> None:
-    async def half_then_fail(conn: aiosqlite.Connection) -> int:
-        await insert_guest_order(conn, "doomed")
+    def half_then_fail(conn: sqlite3.Connection) -> int:
+        insert_guest_order(conn, "doomed")
         raise ValueError("no")
 
     results = await asyncio.gather(
@@ -97,9 +99,9 @@ async def test_writes_after_close_are_refused(database: Database) -> None:
 
 async def test_a_failed_commit_fails_every_job_of_the_batch(database: Database) -> None:
     # A deferred foreign key is only checked at COMMIT, so the whole transaction fails there.
-    async def orphan_item(conn: aiosqlite.Connection) -> None:
-        await conn.execute("PRAGMA defer_foreign_keys = ON")
-        await conn.execute(
+    def orphan_item(conn: sqlite3.Connection) -> None:
+        conn.execute("PRAGMA defer_foreign_keys = ON")
+        conn.execute(
             """INSERT INTO order_items (order_id, pizza_id, size, quantity, unit_price_cents)
                VALUES (424242, 1, 'small', 1, 800)"""
         )
@@ -113,3 +115,42 @@ async def test_a_failed_commit_fails_every_job_of_the_batch(database: Database) 
     assert await query(database.path, "SELECT count(*) FROM orders") == [(0,)]
     # ... and the writer goes on working.
     assert await database.write(lambda conn: insert_guest_order(conn, "later")) == 1
+
+
+async def test_jobs_run_in_the_writer_thread_not_on_the_loop(database: Database) -> None:
+    loop_thread = threading.get_ident()
+    job_thread = await database.write(lambda conn: threading.get_ident())
+    assert job_thread != loop_thread
+    assert await database.write(lambda conn: threading.get_ident()) == job_thread
+
+
+async def test_a_single_failing_job_leaves_nothing_behind(database: Database) -> None:
+    def fail(conn: sqlite3.Connection) -> None:
+        insert_guest_order(conn, "half")
+        raise ValueError("no")
+
+    with pytest.raises(ValueError):
+        await database.write(fail)
+    assert await query(database.path, "SELECT count(*) FROM orders") == [(0,)]
+
+
+async def test_workers_take_turns_through_the_lock_file(tmp_path: Path) -> None:
+    """Two Database objects on one file stand for two worker processes."""
+    path = tmp_path / "shared.sqlite3"
+    await migrate(path)
+    first, second = Database(path), Database(path)
+    await first.open()
+    await second.open()
+    try:
+        ids = await asyncio.gather(
+            *(
+                (first if i % 2 else second).write(
+                    lambda conn, i=i: insert_guest_order(conn, f"k{i}")  # type: ignore[misc]
+                )
+                for i in range(400)
+            )
+        )
+    finally:
+        await first.close()
+        await second.close()
+    assert sorted(ids) == list(range(1, 401))

@@ -19,7 +19,7 @@ def test_production_settings_are_read() -> None:
     config = Config.from_toml(HYPERCORN_TOML)
     assert config.bind == ["127.0.0.1:8000"]
     assert config.workers == 2
-    assert config.accesslog is not None
+    assert config.worker_class == "uvloop"
     assert config.keep_alive_timeout == 5
     assert config.include_server_header is False
     assert config.backlog >= 1024

@@ -2,19 +2,19 @@
 
 from collections.abc import Mapping
 
-from quart import Blueprint, render_template
+from quart import Blueprint, current_app, render_template
 from quart.typing import ResponseReturnValue
 
 from ..db import get_db
 from ..forms import MAX_QUANTITY
-from ..models.menu import SIZES, Pizza, select_menu
+from ..models.menu import SIZES, MenuCache, Pizza
 
 bp = Blueprint("menu", __name__)
 
 
 async def load_menu() -> list[Pizza]:
-    async with get_db().read() as conn:
-        return await select_menu(conn)
+    cache: MenuCache = current_app.extensions["quart_pizza.menu"]
+    return await cache.get(get_db().read)
 
 
 async def render_menu(

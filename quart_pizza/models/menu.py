@@ -1,10 +1,14 @@
 """The menu: pizzas and their price per size."""
 
+import time
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
 import aiosqlite
 
+type ConnectionContext = AbstractAsyncContextManager[aiosqlite.Connection]
 type Size = Literal["small", "medium", "large"]
 SIZES: Final[tuple[Size, ...]] = ("small", "medium", "large")
 
@@ -33,3 +37,26 @@ async def select_menu(conn: aiosqlite.Connection) -> list[Pizza]:
         )
         pizza.prices[row["size"]] = row["price_cents"]
     return list(menu.values())
+
+
+class MenuCache:
+    """The menu as last read, kept for `seconds`: it changes rarely and every page shows it.
+
+    Orders never trust it for prices: `insert_order` reads the price inside the write
+    transaction, so a cached menu can at worst show a price up to `seconds` old.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._menu: list[Pizza] = []
+        self._expires = 0.0
+
+    async def get(
+        self, conn_factory: Callable[[], AbstractAsyncContextManager[aiosqlite.Connection]]
+    ) -> list[Pizza]:
+        now = time.monotonic()
+        if now >= self._expires:
+            async with conn_factory() as conn:
+                self._menu = await select_menu(conn)
+            self._expires = now + self.seconds
+        return self._menu

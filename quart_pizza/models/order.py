@@ -82,19 +82,19 @@ def fingerprint(items: Sequence[NewItem]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-async def insert_order(
-    conn: aiosqlite.Connection,
+def insert_order(
+    conn: sqlite3.Connection,
     *,
     user_id: int | None,
     guest_key: str | None,
     items: Sequence[NewItem],
     idempotency_key: str | None = None,
 ) -> int:
-    """Store an order and its items at today's prices; returns the order id."""
+    """Store an order and its items at today's prices; returns the order id. A write job."""
     if not items:
         raise OrderRejectedError("an order needs at least one pizza")
     try:
-        cursor = await conn.execute(
+        cursor = conn.execute(
             """INSERT INTO orders (user_id, guest_key, idempotency_key, request_fingerprint)
                VALUES (:user_id, :guest_key, :idempotency_key, :fingerprint)""",
             {
@@ -109,7 +109,7 @@ async def insert_order(
     order_id = cursor.lastrowid
     assert order_id is not None
     for item in items:
-        cursor = await conn.execute(
+        cursor = conn.execute(
             """INSERT INTO order_items (order_id, pizza_id, size, quantity, unit_price_cents)
                SELECT :order_id, pizzas.id, pizza_prices.size, :quantity,
                       pizza_prices.price_cents
@@ -127,8 +127,8 @@ async def insert_order(
     return order_id
 
 
-async def insert_order_once(
-    conn: aiosqlite.Connection,
+def insert_order_once(
+    conn: sqlite3.Connection,
     *,
     user_id: int | None,
     guest_key: str | None,
@@ -137,16 +137,16 @@ async def insert_order_once(
 ) -> PlacedOrder:
     """Place the order unless this key already placed it; a key is never used twice.
 
-    Runs inside the write transaction, so two requests with the same key cannot both insert.
+    A write job: it runs inside the write transaction, so two requests with the same key
+    cannot both insert.
     """
-    async with conn.execute(
+    row = conn.execute(
         """SELECT id, user_id, guest_key, request_fingerprint FROM orders
             WHERE idempotency_key = :key""",
         {"key": idempotency_key},
-    ) as cursor:
-        row = await cursor.fetchone()
+    ).fetchone()
     if row is None:
-        order_id = await insert_order(
+        order_id = insert_order(
             conn, user_id=user_id, guest_key=guest_key, items=items, idempotency_key=idempotency_key
         )
         return PlacedOrder(order_id, created=True)
@@ -206,9 +206,9 @@ async def select_orders_for_user(
     ]
 
 
-async def claim_guest_orders(conn: aiosqlite.Connection, guest_key: str, user_id: int) -> int:
-    """Move a guest's orders into the account they just logged in to; returns how many."""
-    cursor = await conn.execute(
+def claim_guest_orders(conn: sqlite3.Connection, guest_key: str, user_id: int) -> int:
+    """Move a guest's orders into the account they just logged in to; a write job."""
+    cursor = conn.execute(
         """UPDATE orders SET user_id = :user_id, guest_key = NULL
             WHERE guest_key = :guest_key AND user_id IS NULL""",
         {"user_id": user_id, "guest_key": guest_key},

@@ -26,10 +26,10 @@ async def select_user_by_username(conn: aiosqlite.Connection, username: str) -> 
     return None if row is None else User(row["id"], row["username"], row["password_hash"])
 
 
-async def insert_user(conn: aiosqlite.Connection, username: str, password_hash: str) -> int:
-    """Create the account and return its id; raises `UsernameTakenError`."""
+def insert_user(conn: sqlite3.Connection, username: str, password_hash: str) -> int:
+    """Create the account and return its id; raises `UsernameTakenError`. A write job."""
     try:
-        cursor = await conn.execute(
+        cursor = conn.execute(
             """INSERT INTO users (username, password_hash)
                VALUES (:username, :password_hash)""",
             {"username": username, "password_hash": password_hash},
@@ -40,11 +40,9 @@ async def insert_user(conn: aiosqlite.Connection, username: str, password_hash: 
     return cursor.lastrowid
 
 
-async def update_password_hash(
-    conn: aiosqlite.Connection, user_id: int, password_hash: str
-) -> None:
-    """Store a rehash made with newer cost settings."""
-    await conn.execute(
+def update_password_hash(conn: sqlite3.Connection, user_id: int, password_hash: str) -> None:
+    """Store a rehash made with newer cost settings. A write job."""
+    conn.execute(
         """UPDATE users SET password_hash = :password_hash WHERE id = :id""",
         {"id": user_id, "password_hash": password_hash},
     )

@@ -1,0 +1,82 @@
+-- wrk script for the quart_pizza benchmark: wrk -s bench/load.lua URL -- SESSIONS SCENARIO CUTOFF
+--   SESSIONS  file of "cookie<TAB>csrf token" lines, one logged-in customer each
+--   SCENARIO  orders | dashboard | api
+--   CUTOFF    Unix time (whole seconds) after which no new request starts: wrk runs a few
+--             seconds longer, so every request sent is answered before wrk stops and the
+--             acknowledged orders can be compared exactly with the rows stored.
+-- Prints one line "BENCH_JSON {...}" with status counts and latency percentiles.
+
+local threads = {}
+
+function setup(thread)
+   table.insert(threads, thread)
+   thread:set("thread_number", #threads)
+end
+
+local requests_ = {}
+local next_index = 0
+local cutoff = 0
+counts = {}
+
+function init(args)
+   local sessions, scenario = args[1], args[2]
+   cutoff = tonumber(args[3])
+   for line in io.lines(sessions) do
+      local cookie, token = line:match("^([^\t]+)\t([^\t]+)$")
+      local request
+      if scenario == "orders" then
+         request = wrk.format("POST", "/orders/create", {
+            ["Cookie"] = cookie,
+            ["Content-Type"] = "application/x-www-form-urlencoded",
+         }, "pizza=margherita&size=medium&quantity=2&csrf_token=" .. token)
+      elseif scenario == "api" then
+         request = wrk.format("POST", "/api/orders", {
+            ["Cookie"] = cookie,
+            ["Content-Type"] = "application/json",
+            ["X-CSRF-Token"] = token,
+         }, '{"pizza": "margherita", "size": "medium", "quantity": 2}')
+      else
+         request = wrk.format("GET", "/dashboard", { ["Cookie"] = cookie })
+      end
+      table.insert(requests_, request)
+   end
+   -- Threads start at different customers so that they do not move in step.
+   next_index = (thread_number * 7919) % #requests_
+end
+
+function request()
+   next_index = next_index % #requests_ + 1
+   return requests_[next_index]
+end
+
+function delay()
+   if os.time() >= cutoff then
+      return 3600000 -- idle until wrk stops: nothing left in flight
+   end
+   return 0
+end
+
+function response(status, headers, body)
+   counts[status] = (counts[status] or 0) + 1
+end
+
+function done(summary, latency, requests)
+   local total = {}
+   for _, thread in ipairs(threads) do
+      for status, n in pairs(thread:get("counts")) do
+         total[status] = (total[status] or 0) + n
+      end
+   end
+   local parts = {}
+   for status, n in pairs(total) do
+      table.insert(parts, string.format('"%d": %d', status, n))
+   end
+   io.write(string.format(
+      'BENCH_JSON {"statuses": {%s}, "requests": %d, "duration_us": %d, ' ..
+      '"errors": {"connect": %d, "read": %d, "write": %d, "timeout": %d}, ' ..
+      '"latency_us": {"p50": %d, "p90": %d, "p99": %d, "max": %d, "mean": %.1f}}\n',
+      table.concat(parts, ", "), summary.requests, summary.duration,
+      summary.errors.connect, summary.errors.read, summary.errors.write, summary.errors.timeout,
+      latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max,
+      latency.mean))
+end

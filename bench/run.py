@@ -1,0 +1,527 @@
+"""The quart_pizza benchmark: `python -m bench.run [--quick]` (or `make bench`).
+
+Starts quart_pizza under real hypercorn (hypercorn.toml) and the Flask original under gunicorn
+(2 workers x 8 threads), each on a fresh SQLite file; registers customers over HTTP; then drives
+the order flow, the dashboard and (quart_pizza only) the JSON API with wrk at each concurrency,
+the two apps interleaved. Every acknowledged order is checked against the rows stored: a lost
+or duplicate order fails the run. Writes results.json, results.md and results.png.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Server:
+    app: str  # "quart" or "flask"
+    process: subprocess.Popen[bytes]
+    url: str
+    database: Path
+    cookie_name: str
+    ack_status: int  # the redirect that acknowledges an order form post
+    workers: int
+
+    def pids(self) -> list[int]:
+        """The master and its worker processes."""
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        try:
+            return [self.process.pid, *map(int, children.read_text().split())]
+        except OSError:
+            return [self.process.pid]
+
+    def stop(self) -> None:
+        try:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=15)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            pass
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.process.wait()
+
+
+@dataclass
+class Run:
+    app: str
+    scenario: str
+    connections: int
+    workers: int
+    repetition: int
+    seconds: float
+    requests: int
+    acknowledged: int
+    other_statuses: dict[str, int]
+    socket_errors: dict[str, int]
+    rate: float  # acknowledged requests per second
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+    rows_stored: int | None  # orders stored during the run (order scenarios)
+    exact: bool | None  # rows stored == acknowledged (order scenarios)
+    cpu_per_process: list[float] = field(default_factory=list)  # cores, master first
+    wrk_cpu: float = 0.0  # cores used by the load generator
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_healthy(server: Server, log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise SystemExit(f"{server.app} exited at start:\n{log.read_text()[-3000:]}")
+        try:
+            if httpx.get(f"{server.url}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    server.stop()
+    raise SystemExit(f"{server.app} did not become healthy:\n{log.read_text()[-3000:]}")
+
+
+def start_quart(workdir: Path, workers: int, worker_class: str | None = None) -> Server:
+    port = free_port()
+    database = workdir / "quart.sqlite3"
+    env = os.environ | {
+        "PIZZA_DATABASE_URL": f"sqlite:///{database}",
+        "PIZZA_SECRET_KEY": "benchmark secret",
+        "PIZZA_INSTANCE_PATH": str(workdir / "instance"),
+        # Registration is set-up, not what is measured: cheap hashes save minutes.
+        "PIZZA_PASSWORD_HASH_TIME_COST": "1",
+        "PIZZA_PASSWORD_HASH_MEMORY_KIB": "1024",
+        "PIZZA_PASSWORD_HASH_PARALLELISM": "1",
+    }
+    log = workdir / f"quart-{workers}w.log"
+    command = [
+        sys.executable, "-m", "hypercorn", "-c", str(ROOT / "hypercorn.toml"),
+        "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "quart_pizza:create_app()",
+    ]  # fmt: skip
+    if worker_class:
+        command[3:3] = ["--worker-class", worker_class]
+    with log.open("ab") as output:
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+    server = Server("quart", process, f"http://127.0.0.1:{port}", database,
+                    "pizza_session", 303, workers)  # fmt: skip
+    wait_healthy(server, log)
+    return server
+
+
+def start_flask(workdir: Path, workers: int = 2) -> Server:
+    port = free_port()
+    database = workdir / "flask.sqlite3"
+    env = os.environ | {
+        "FLASK_PIZZA_DATABASE": str(database),
+        "FLASK_PIZZA_SECRET_KEY": "benchmark secret",
+    }
+    log = workdir / "flask.log"
+    command = [
+        sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", "8",
+        "--bind", f"127.0.0.1:{port}", "--chdir", str(BENCH / "flask_original"),
+        # No access log, like quart_pizza's hypercorn.toml (and gunicorn's default).
+        "app:app",
+    ]  # fmt: skip
+    with log.open("ab") as output:
+        process = subprocess.Popen(
+            command, cwd=workdir, env=env, stdout=output, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+    server = Server("flask", process, f"http://127.0.0.1:{port}", database,
+                    "session", 302, workers)  # fmt: skip
+    wait_healthy(server, log)
+    return server
+
+
+async def register(server: Server, count: int) -> list[tuple[str, str]]:
+    """Register `count` customers; returns each one's session cookie and CSRF token."""
+    limit = asyncio.Semaphore(8)
+
+    async def one(number: int) -> tuple[str, str]:
+        async with limit, httpx.AsyncClient(base_url=server.url, timeout=60) as client:
+            page = await client.get("/register")
+            token = CSRF_INPUT.search(page.text)
+            form = {
+                "username": f"customer{number}",
+                "password": "pepperoni4ever",
+                "csrf_token": token.group(1) if token else "",
+            }
+            response = await client.post("/register", data=form)
+            if response.status_code not in (302, 303):
+                raise SystemExit(f"{server.app}: register answered {response.status_code}")
+            menu = await client.get("/")  # the logged-in session's CSRF token
+            token = CSRF_INPUT.search(menu.text)
+            assert token is not None
+            cookie = client.cookies[server.cookie_name]
+            return f"{server.cookie_name}={cookie}", token.group(1)
+
+    return list(await asyncio.gather(*(one(n) for n in range(count))))
+
+
+def count_orders(database: Path) -> int:
+    with sqlite3.connect(database) as conn:
+        return int(conn.execute("SELECT count(*) FROM orders").fetchone()[0])
+
+
+def cpu_seconds(pids: list[int]) -> list[float]:
+    seconds = []
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            seconds.append((int(fields[11]) + int(fields[12])) / CLOCK_TICKS)
+        except OSError:
+            seconds.append(0.0)
+    return seconds
+
+
+def run_wrk(
+    server: Server,
+    sessions: Path,
+    scenario: str,
+    connections: int,
+    seconds: float,
+    tail: float,
+    repetition: int,
+) -> Run:
+    before_rows = count_orders(server.database) if scenario != "dashboard" else 0
+    pids = server.pids()
+    cpu_before = cpu_seconds(pids)
+    start = time.time()
+    cutoff = int(start + seconds) + 1  # whole seconds, as Lua's os.time() counts them
+    duration = cutoff - start + tail
+    command = [
+        "wrk", "-t", "1", "-c", str(connections), "-d", f"{duration:.0f}s", "--timeout", "10s",
+        "-s", str(BENCH / "load.lua"), server.url, "--", str(sessions), scenario, str(cutoff),
+    ]  # fmt: skip
+    wrk = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert wrk.stdout is not None
+    output = wrk.stdout.read()
+    _, status, usage = os.wait4(wrk.pid, 0)
+    wrk.returncode = os.waitstatus_to_exitcode(status)
+    window = cutoff - start
+    cpu_after = cpu_seconds(pids)
+    match = re.search(r"^BENCH_JSON (.*)$", output, re.MULTILINE)
+    if wrk.returncode != 0 or match is None:
+        raise SystemExit(f"wrk failed ({wrk.returncode}):\n{output}")
+    result = json.loads(match.group(1))
+    ack = server.ack_status if scenario == "orders" else (201 if scenario == "api" else 200)
+    statuses: dict[str, int] = result["statuses"]
+    acknowledged = statuses.get(str(ack), 0)
+    rows = count_orders(server.database) - before_rows if scenario != "dashboard" else None
+    return Run(
+        app=server.app,
+        scenario=scenario,
+        connections=connections,
+        workers=server.workers,
+        repetition=repetition,
+        seconds=round(window, 3),
+        requests=result["requests"],
+        acknowledged=acknowledged,
+        other_statuses={k: v for k, v in statuses.items() if k != str(ack)},
+        socket_errors={k: v for k, v in result["errors"].items() if v},
+        rate=acknowledged / window,
+        p50_ms=result["latency_us"]["p50"] / 1000,
+        p99_ms=result["latency_us"]["p99"] / 1000,
+        max_ms=result["latency_us"]["max"] / 1000,
+        rows_stored=rows,
+        exact=None if rows is None else rows == acknowledged,
+        cpu_per_process=[
+            round((after - before) / window, 3)
+            for before, after in zip(cpu_before, cpu_after, strict=True)
+        ],
+        wrk_cpu=round((usage.ru_utime + usage.ru_stime) / window, 3),
+    )
+
+
+def integrity_ok(database: Path) -> bool:
+    with sqlite3.connect(database) as conn:
+        return conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def write_sessions(workdir: Path, name: str, sessions: list[tuple[str, str]]) -> Path:
+    path = workdir / f"{name}.sessions"
+    path.write_text("".join(f"{cookie}\t{token}\n" for cookie, token in sessions))
+    return path
+
+
+def say(text: str) -> None:
+    print(text, flush=True)
+
+
+def describe(run: Run) -> str:
+    check = "" if run.exact is None else (" rows=ok" if run.exact else " ROWS MISMATCH")
+    others = f" other={run.other_statuses}" if run.other_statuses else ""
+    errors = f" socket_errors={run.socket_errors}" if run.socket_errors else ""
+    return (
+        f"  {run.app:5} {run.scenario:9} c={run.connections:<3} w={run.workers} "
+        f"{run.rate:8.0f}/s p50={run.p50_ms:6.1f}ms p99={run.p99_ms:7.1f}ms "
+        f"cpu={run.cpu_per_process} wrk={run.wrk_cpu}{check}{others}{errors}"
+    )
+
+
+def compare(args: argparse.Namespace, workdir: Path) -> list[Run]:
+    """Quart and Flask side by side, interleaved, fresh databases each repetition."""
+    runs: list[Run] = []
+    for repetition in range(args.repetitions):
+        say(f"repetition {repetition + 1}/{args.repetitions}")
+        rep_dir = workdir / f"rep{repetition}"
+        rep_dir.mkdir()
+        servers = []
+        if "quart" in args.apps:
+            servers.append(start_quart(rep_dir, args.workers, args.worker_class))
+        if "flask" in args.apps:
+            servers.append(start_flask(rep_dir))
+        try:
+            sessions = {
+                server.app: write_sessions(
+                    rep_dir, server.app, asyncio.run(register(server, args.users))
+                )
+                for server in servers
+            }
+            for connections in args.connections:
+                for scenario in args.scenarios:
+                    # Alternate which app goes first, so neither always runs on a warmer machine.
+                    pair = servers if (repetition + connections) % 2 == 0 else servers[::-1]
+                    for server in pair:
+                        if scenario == "api" and server.app != "quart":
+                            continue  # the Flask original has no JSON API
+                        run = run_wrk(server, sessions[server.app], scenario, connections,
+                                      args.seconds, args.tail, repetition)  # fmt: skip
+                        say(describe(run))
+                        runs.append(run)
+        finally:
+            for server in servers:
+                server.stop()
+        for server in servers:
+            if not integrity_ok(server.database):
+                raise SystemExit(f"{server.app}: PRAGMA integrity_check failed")
+    return runs
+
+
+def scaling(args: argparse.Namespace, workdir: Path) -> list[Run]:
+    """quart_pizza alone with 1 and 2 workers."""
+    runs: list[Run] = []
+    for workers in (1, 2):
+        run_dir = workdir / f"scaling-{workers}w"
+        run_dir.mkdir()
+        server = start_quart(run_dir, workers, args.worker_class)
+        try:
+            sessions = write_sessions(run_dir, "quart", asyncio.run(register(server, args.users)))
+            for repetition in range(args.repetitions):
+                for connections in args.connections:
+                    run = run_wrk(server, sessions, "orders", connections, args.seconds,
+                                  args.tail, repetition)  # fmt: skip
+                    say(describe(run))
+                    runs.append(run)
+        finally:
+            server.stop()
+    return runs
+
+
+def median(runs: list[Run], key: Callable[[Run], float]) -> float:
+    return statistics.median(key(run) for run in runs) if runs else float("nan")
+
+
+def summarise(runs: list[Run]) -> list[dict[str, Any]]:
+    rows = []
+    groups: dict[tuple[str, int, int], dict[str, list[Run]]] = {}
+    for run in runs:
+        groups.setdefault((run.scenario, run.connections, run.workers), {}).setdefault(
+            run.app, []
+        ).append(run)
+    for (scenario, connections, workers), by_app in sorted(groups.items()):
+        quart, flask = by_app.get("quart", []), by_app.get("flask", [])
+        ratios = [
+            q.rate / f.rate
+            for q, f in zip(
+                sorted(quart, key=lambda r: r.repetition),
+                sorted(flask, key=lambda r: r.repetition),
+                strict=False,
+            )
+            if f.rate
+        ]
+        rows.append({
+            "scenario": scenario,
+            "connections": connections,
+            "workers": workers,
+            "quart_rate": median(quart, lambda r: r.rate),
+            "quart_p50": median(quart, lambda r: r.p50_ms),
+            "quart_p99": median(quart, lambda r: r.p99_ms),
+            "flask_rate": median(flask, lambda r: r.rate),
+            "flask_p99": median(flask, lambda r: r.p99_ms),
+            "ratio": statistics.median(ratios) if ratios else None,
+            "quart_cpu": [
+                round(statistics.median(r.cpu_per_process[i] for r in quart), 2)
+                for i in range(min((len(r.cpu_per_process) for r in quart), default=0))
+            ],
+            "wrk_cpu": median(quart, lambda r: r.wrk_cpu),
+            "non_ack": sum(sum(r.other_statuses.values()) for r in quart + flask),
+            "exact": all(r.exact is not False for r in quart + flask),
+        })  # fmt: skip
+    return rows
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            model = line.split(":", 1)[1].strip()
+            break
+    from importlib.metadata import version
+
+    versions = ", ".join(
+        f"{name} {version(name)}" for name in ("quart", "hypercorn", "aiosqlite", "flask", "gunicorn")
+    )
+    return (
+        f"{os.cpu_count()} cores ({model}), Python {platform.python_version()}, "
+        f"SQLite {sqlite3.sqlite_version}, {versions}, wrk (1 thread)"
+    )
+
+
+def markdown(rows: list[dict[str, Any]], args: argparse.Namespace) -> str:
+    lines = [
+        f"Machine: {machine()}.",
+        f"Mode: {'quick' if args.quick else 'full'}; {args.repetitions} repetition(s) of "
+        f"{args.seconds:g} s per cell, {args.users} customers; medians; ratio = quart_pizza / "
+        "Flask original, per repetition, then the median.",
+        "",
+        "| scenario | conns | workers | quart_pizza req/s | p50 ms | p99 ms | Flask req/s | "
+        "Flask p99 ms | ratio | CPU per process (cores: master, workers) | wrk CPU | non-ack | "
+        "rows = acks |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---|",
+    ]
+    for row in rows:
+        flask = "-" if row["flask_rate"] != row["flask_rate"] else f"{row['flask_rate']:.0f}"
+        flask_p99 = "-" if row["flask_p99"] != row["flask_p99"] else f"{row['flask_p99']:.1f}"
+        ratio = "-" if row["ratio"] is None else f"{row['ratio']:.2f}x"
+        exact = "-" if row["scenario"] == "dashboard" else ("yes" if row["exact"] else "**NO**")
+        lines.append(
+            f"| {row['scenario']} | {row['connections']} | {row['workers']} | "
+            f"{row['quart_rate']:.0f} | {row['quart_p50']:.1f} | {row['quart_p99']:.1f} | "
+            f"{flask} | {flask_p99} | {ratio} | {row['quart_cpu']} | {row['wrk_cpu']:.2f} | "
+            f"{row['non_ack']} | {exact} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def plot(rows: list[dict[str, Any]], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (rate_ax, p99_ax) = plt.subplots(1, 2, figsize=(12, 4.5))
+    series: dict[str, list[tuple[int, float, float]]] = {}
+    for row in rows:
+        workers = f", {row['workers']}w" if row["workers"] != 2 else ""
+        series.setdefault(f"quart_pizza {row['scenario']}{workers}", []).append(
+            (row["connections"], row["quart_rate"], row["quart_p99"])
+        )
+        if row["flask_rate"] == row["flask_rate"]:
+            series.setdefault(f"Flask {row['scenario']}", []).append(
+                (row["connections"], row["flask_rate"], row["flask_p99"])
+            )
+    for label, points in sorted(series.items()):
+        points.sort()
+        style = "--" if label.startswith("Flask") else "-"
+        xs = [p[0] for p in points]
+        rate_ax.plot(xs, [p[1] for p in points], style, marker="o", label=label)
+        p99_ax.plot(xs, [p[2] for p in points], style, marker="o", label=label)
+    for ax, title, unit in ((rate_ax, "throughput", "requests/s"), (p99_ax, "p99 latency", "ms")):
+        ax.set_xscale("log", base=2)
+        ax.set_xticks([16, 64, 256], ["16", "64", "256"])
+        ax.set_xlabel("connections")
+        ax.set_ylabel(unit)
+        ax.set_title(title)
+        ax.grid(True, alpha=0.3)
+    p99_ax.set_yscale("log")
+    rate_ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="one short repetition (< 2 min)")
+    parser.add_argument("--scaling", action="store_true", help="also 1 vs 2 workers")
+    parser.add_argument("--repetitions", type=int)
+    parser.add_argument("--seconds", type=float, help="measured seconds per cell")
+    parser.add_argument("--tail", type=float, help="idle seconds after the cut-off")
+    parser.add_argument("--users", type=int)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--connections", type=int, nargs="+", default=[16, 64, 256])
+    parser.add_argument("--out", type=Path)
+    parser.add_argument("--apps", nargs="+", default=["quart", "flask"])
+    parser.add_argument("--scenarios", nargs="+", default=["orders", "dashboard", "api"])
+    parser.add_argument("--worker-class", help="hypercorn -k, overriding hypercorn.toml")
+    args = parser.parse_args()
+    quick = {"repetitions": 1, "seconds": 3.0, "tail": 2.0, "users": 64}
+    full = {"repetitions": 3, "seconds": 10.0, "tail": 3.0, "users": 256}
+    for name, value in (quick if args.quick else full).items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
+    if args.out is None:
+        args.out = BENCH / "results" / ("quick" if args.quick else "full")
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is missing: apt-get install wrk")
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="quart_pizza-bench-") as tmp:
+        workdir = Path(tmp)
+        runs = compare(args, workdir)
+        if args.scaling:
+            runs += scaling(args, workdir)
+    rows = summarise(runs)
+    (args.out / "results.json").write_text(
+        json.dumps({"machine": machine(), "runs": [asdict(r) for r in runs], "summary": rows},
+                   indent=1)  # fmt: skip
+    )
+    table = markdown(rows, args)
+    (args.out / "results.md").write_text(table)
+    plot(rows, args.out / "results.png")
+    say("\n" + table)
+    say(f"wrote {args.out}/results.md, results.json, results.png in "
+        f"{time.monotonic() - started:.0f} s")  # fmt: skip
+    failures = [run for run in runs if run.exact is False]
+    if failures:
+        for run in failures:
+            say(f"LOST OR DUPLICATE ORDERS: {run.app} {run.scenario} c={run.connections}: "
+                f"{run.acknowledged} acknowledged, {run.rows_stored} stored")  # fmt: skip
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()
