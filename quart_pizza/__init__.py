@@ -17,6 +17,7 @@ from .migrations import migrate
 from .models.menu import MenuCache
 from .passwords import Passwords
 from .resources import resource_dir
+from .sessions import SessionInterface
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Quart:
@@ -37,6 +38,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Quart:
         app.config["SECRET_KEY"] = load_or_create_secret_key(instance_path)
     app.config["SECRET_KEY"] = str(app.config["SECRET_KEY"])
     database = database_path(app.config["DATABASE_URL"], instance_path)
+    app.session_interface = SessionInterface()
 
     db.init_app(app, database)
     app.extensions["quart_pizza.passwords"] = Passwords(
