@@ -74,9 +74,11 @@ function done(summary, latency, requests)
    io.write(string.format(
       'BENCH_JSON {"statuses": {%s}, "requests": %d, "duration_us": %d, ' ..
       '"errors": {"connect": %d, "read": %d, "write": %d, "timeout": %d}, ' ..
-      '"latency_us": {"p50": %d, "p90": %d, "p99": %d, "max": %d, "mean": %.1f}}\n',
+      '"latency_us": {"p50": %d, "p75": %d, "p90": %d, "p95": %d, "p99": %d, "p999": %d, ' ..
+      '"max": %d, "mean": %.1f}}\n',
       table.concat(parts, ", "), summary.requests, summary.duration,
       summary.errors.connect, summary.errors.read, summary.errors.write, summary.errors.timeout,
-      latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max,
+      latency:percentile(50), latency:percentile(75), latency:percentile(90),
+      latency:percentile(95), latency:percentile(99), latency:percentile(99.9), latency.max,
       latency.mean))
 end

@@ -82,6 +82,7 @@ class Run:
     p50_ms: float
     p99_ms: float
     max_ms: float
+    percentiles_ms: dict[str, float]
     rows_stored: int | None  # orders stored during the run (order scenarios)
     exact: bool | None  # rows stored == acknowledged (order scenarios)
     cpu_per_process: list[float] = field(default_factory=list)  # cores, master first
@@ -255,6 +256,7 @@ def run_wrk(
         p50_ms=result["latency_us"]["p50"] / 1000,
         p99_ms=result["latency_us"]["p99"] / 1000,
         max_ms=result["latency_us"]["max"] / 1000,
+        percentiles_ms={k: v / 1000 for k, v in result["latency_us"].items()},
         rows_stored=rows,
         exact=None if rows is None else rows == acknowledged,
         cpu_per_process=[
@@ -287,6 +289,8 @@ def describe(run: Run) -> str:
     return (
         f"  {run.app:5} {run.scenario:9} c={run.connections:<3} w={run.workers} "
         f"{run.rate:8.0f}/s p50={run.p50_ms:6.1f}ms p99={run.p99_ms:7.1f}ms "
+        f"[p75 {run.percentiles_ms['p75']:.0f} p90 {run.percentiles_ms['p90']:.0f} "
+        f"p95 {run.percentiles_ms['p95']:.0f} p99.9 {run.percentiles_ms['p999']:.0f}] "
         f"cpu={run.cpu_per_process} wrk={run.wrk_cpu}{check}{others}{errors}"
     )
 

@@ -28,6 +28,9 @@ DEFAULTS: Final[dict[str, Any]] = {
     "DATABASE_READERS": 2,
     # SQLite waits this long for another process's write lock before giving up (ms).
     "DATABASE_BUSY_TIMEOUT_MS": 5000,
+    # sys.setswitchinterval for each worker: how soon the writer thread gets the GIL back from
+    # the event loop (seconds; Python's default is 0.005). See db.py.
+    "GIL_SWITCH_INTERVAL": 0.0002,
     # How long a worker shows the menu it last read before reading it again (seconds).
     "MENU_CACHE_SECONDS": 5.0,
     # argon2id cost; the defaults are argon2-cffi's (RFC 9106 low-memory profile).

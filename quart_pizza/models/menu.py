@@ -1,5 +1,6 @@
 """The menu: pizzas and their price per size."""
 
+import asyncio
 import time
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
@@ -42,21 +43,29 @@ async def select_menu(conn: aiosqlite.Connection) -> list[Pizza]:
 class MenuCache:
     """The menu as last read, kept for `seconds`: it changes rarely and every page shows it.
 
-    Orders never trust it for prices: `insert_order` reads the price inside the write
-    transaction, so a cached menu can at worst show a price up to `seconds` old.
+    When it expires, one read refreshes it for every request waiting at that moment. Orders
+    never trust it for prices: `insert_order` reads the price inside the write transaction,
+    so a cached menu can at worst show a price up to `seconds` old.
     """
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self._menu: list[Pizza] = []
         self._expires = 0.0
+        self._loading: asyncio.Task[None] | None = None
 
-    async def get(
-        self, conn_factory: Callable[[], AbstractAsyncContextManager[aiosqlite.Connection]]
-    ) -> list[Pizza]:
-        now = time.monotonic()
-        if now >= self._expires:
-            async with conn_factory() as conn:
-                self._menu = await select_menu(conn)
-            self._expires = now + self.seconds
+    async def get(self, read: Callable[[], ConnectionContext]) -> list[Pizza]:
+        """The cached menu, read again through `read()` (a reader connection) when stale."""
+        if time.monotonic() >= self._expires:
+            if self._loading is None:
+                self._loading = asyncio.create_task(self._load(read))
+            await asyncio.shield(self._loading)
         return self._menu
+
+    async def _load(self, read: Callable[[], ConnectionContext]) -> None:
+        try:
+            async with read() as conn:
+                self._menu = await select_menu(conn)
+            self._expires = time.monotonic() + self.seconds
+        finally:
+            self._loading = None
