@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint format migrate clean
+.PHONY: run test lint format migrate bench bench-quick clean
 
 run: $(STAMP)  ## serve the shop at http://127.0.0.1:8000 on the embedded SQLite file
 	$(BIN)/hypercorn -c hypercorn.toml 'quart_pizza:create_app()'
@@ -14,13 +14,19 @@ test: $(STAMP)  ## the whole test suite, with branch coverage
 	$(BIN)/python -m pytest --cov --cov-report=term-missing:skip-covered
 
 lint: $(STAMP)  ## ruff and mypy --strict, as CI runs them
-	$(BIN)/ruff check quart_pizza tests
-	$(BIN)/ruff format --check quart_pizza tests
+	$(BIN)/ruff check quart_pizza tests bench
+	$(BIN)/ruff format --check quart_pizza tests bench
 	$(BIN)/mypy
 
+bench: $(STAMP)  ## full benchmark against the Flask original (~25 min); needs wrk
+	$(BIN)/python -m bench.run --scaling
+
+bench-quick: $(STAMP)  ## the same in under 2 minutes, one short repetition
+	$(BIN)/python -m bench.run --quick
+
 format: $(STAMP)
-	$(BIN)/ruff check --fix quart_pizza tests
-	$(BIN)/ruff format quart_pizza tests
+	$(BIN)/ruff check --fix quart_pizza tests bench
+	$(BIN)/ruff format quart_pizza tests bench
 
 migrate: $(STAMP)  ## create or update the database without starting the server
 	$(BIN)/quart --app quart_pizza migrate

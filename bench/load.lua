@@ -1,6 +1,6 @@
 -- wrk script for the quart_pizza benchmark: wrk -s bench/load.lua URL -- SESSIONS SCENARIO CUTOFF
---   SESSIONS  file of "cookie<TAB>csrf token" lines, one logged-in customer each
---   SCENARIO  orders | dashboard | api
+--   SESSIONS  file of "cookie<TAB>csrf token<TAB>order id" lines, one logged-in customer each
+--   SCENARIO  orders | dashboard | api | lookup (GET /orders/<the customer's order id>)
 --   CUTOFF    Unix time (whole seconds) after which no new request starts: wrk runs a few
 --             seconds longer, so every request sent is answered before wrk stops and the
 --             acknowledged orders can be compared exactly with the rows stored.
@@ -22,7 +22,7 @@ function init(args)
    local sessions, scenario = args[1], args[2]
    cutoff = tonumber(args[3])
    for line in io.lines(sessions) do
-      local cookie, token = line:match("^([^\t]+)\t([^\t]+)$")
+      local cookie, token, order = line:match("^([^\t]+)\t([^\t]+)\t([0-9]+)$")
       local request
       if scenario == "orders" then
          request = wrk.format("POST", "/orders/create", {
@@ -35,6 +35,8 @@ function init(args)
             ["Content-Type"] = "application/json",
             ["X-CSRF-Token"] = token,
          }, '{"pizza": "margherita", "size": "medium", "quantity": 2}')
+      elseif scenario == "lookup" then
+         request = wrk.format("GET", "/orders/" .. order, { ["Cookie"] = cookie })
       else
          request = wrk.format("GET", "/dashboard", { ["Cookie"] = cookie })
       end

@@ -6,6 +6,7 @@ Benchmark baseline: stdlib sqlite3 with a new connection per request (flaskr's
 
 import os
 import sqlite3
+from typing import Any
 
 from flask import Flask, abort, g, redirect, render_template, request, session, url_for
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -94,7 +95,8 @@ def get_db() -> sqlite3.Connection:
     if "db" not in g:
         g.db = sqlite3.connect(app.config["DATABASE"])
         g.db.row_factory = sqlite3.Row
-    return g.db
+    db: sqlite3.Connection = g.db
+    return db
 
 
 @app.teardown_appcontext
@@ -105,7 +107,7 @@ def close_db(exc: BaseException | None = None) -> None:
         db.close()
 
 
-def load_menu() -> list[dict]:
+def load_menu() -> list[dict[str, Any]]:
     """Return the pizzas with their prices per size."""
     rows = (
         get_db()
@@ -115,7 +117,7 @@ def load_menu() -> list[dict]:
         )
         .fetchall()
     )
-    menu: dict[int, dict] = {}
+    menu: dict[int, dict[str, Any]] = {}
     for row in rows:
         pizza = menu.setdefault(row["id"], {"slug": row["slug"], "name": row["name"], "prices": {}})
         pizza["prices"][row["size"]] = row["price_cents"]
@@ -215,6 +217,7 @@ def register() -> Response | str | tuple[str, int]:
         db.commit()
     except sqlite3.IntegrityError:
         return render_template("register.html", error=f"User {username} is taken."), 409
+    assert cur.lastrowid is not None
     start_session(cur.lastrowid, username)
     return redirect(url_for("dashboard"))
 
