@@ -6,6 +6,7 @@ in the `X-CSRF-Token` header (get it from `GET /api/session`). Errors are JSON.
 
 import re
 from collections.abc import Iterable
+from functools import partial
 from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
@@ -15,7 +16,7 @@ from werkzeug.routing import Rule
 
 from ..db import get_db
 from ..forms import MAX_QUANTITY
-from ..models.order import NewItem, Order, insert_order, insert_order_once
+from ..models.order import NewItem, Order, place_order
 from ..security import csrf_token
 from ..sessions import current_user_id, ensure_guest_key, remember_order
 from .menu import load_menu
@@ -159,24 +160,12 @@ async def create_order(data: OrderIn) -> tuple[OrderOut, int, dict[str, str]]:
     user_id = current_user_id()
     guest_key = None if user_id is not None else ensure_guest_key()
     # Rejected orders (unknown pizza, reused key, deleted account) become JSON errors in errors.py.
-    database = get_db()
-    if key is None:
-        order_id = await database.write(
-            lambda conn: insert_order(conn, user_id=user_id, guest_key=guest_key, items=items)
-        )
-        created = True
-    else:
-        placed = await database.write(
-            lambda conn: insert_order_once(
-                conn, user_id=user_id, guest_key=guest_key, items=items, idempotency_key=key
-            )
-        )
-        order_id, created = placed.id, placed.created
-    remember_order(order_id)
-    order = await load_owned_order(order_id)
-    assert order is not None
-    headers = {"Location": url_for("api.get_order", order_id=order_id)}
-    return order_out(order), 201 if created else 200, headers
+    placed = await get_db().write(
+        partial(place_order, user_id=user_id, guest_key=guest_key, items=items, idempotency_key=key)
+    )
+    remember_order(placed.order.id)
+    headers = {"Location": url_for("api.get_order", order_id=placed.order.id)}
+    return order_out(placed.order), 201 if placed.created else 200, headers
 
 
 @bp.get(f"/orders/<int(max={MAX_ORDER_ID}):order_id>")

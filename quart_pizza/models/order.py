@@ -5,6 +5,7 @@ import json
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Final
 
 import aiosqlite
 
@@ -72,7 +73,7 @@ class IdempotencyConflictError(OrderRejectedError):
 
 @dataclass(frozen=True)
 class PlacedOrder:
-    id: int
+    order: "Order"
     created: bool  # False when an earlier request with the same idempotency key placed it
 
 
@@ -127,54 +128,57 @@ def insert_order(
     return order_id
 
 
-def insert_order_once(
+def place_order(
     conn: sqlite3.Connection,
     *,
     user_id: int | None,
     guest_key: str | None,
     items: Sequence[NewItem],
-    idempotency_key: str,
+    idempotency_key: str | None = None,
 ) -> PlacedOrder:
-    """Place the order unless this key already placed it; a key is never used twice.
+    """Place the order (unless this idempotency key already did) and read it back. A write job.
 
-    A write job: it runs inside the write transaction, so two requests with the same key
-    cannot both insert.
+    It runs inside the write transaction, so two requests with the same key cannot both
+    insert, and the order read back costs no trip to a reader connection.
     """
-    row = conn.execute(
-        """SELECT id, user_id, guest_key, request_fingerprint FROM orders
-            WHERE idempotency_key = :key""",
-        {"key": idempotency_key},
-    ).fetchone()
+    row = None
+    if idempotency_key is not None:
+        row = conn.execute(
+            """SELECT id, user_id, guest_key, request_fingerprint FROM orders
+                WHERE idempotency_key = :key""",
+            {"key": idempotency_key},
+        ).fetchone()
     if row is None:
         order_id = insert_order(
             conn, user_id=user_id, guest_key=guest_key, items=items, idempotency_key=idempotency_key
         )
-        return PlacedOrder(order_id, created=True)
-    same_owner = (row["user_id"], row["guest_key"]) == (user_id, guest_key) or (
-        user_id is not None and row["user_id"] == user_id
-    )
-    if not same_owner or row["request_fingerprint"] != fingerprint(items):
-        raise IdempotencyConflictError(
-            "This Idempotency-Key was already used for a different order."
+        created = True
+    else:
+        same_owner = (row["user_id"], row["guest_key"]) == (user_id, guest_key) or (
+            user_id is not None and row["user_id"] == user_id
         )
-    return PlacedOrder(row["id"], created=False)
+        if not same_owner or row["request_fingerprint"] != fingerprint(items):
+            raise IdempotencyConflictError(
+                "This Idempotency-Key was already used for a different order."
+            )
+        order_id, created = row["id"], False
+    order = select_order_for_update(conn, order_id)
+    assert order is not None
+    return PlacedOrder(order, created)
 
 
-async def select_order(conn: aiosqlite.Connection, order_id: int) -> Order | None:
-    """The order with its items, or None."""
-    rows = list(
-        await conn.execute_fetchall(
-            """SELECT orders.id, orders.user_id, orders.guest_key, orders.created_at,
-                  pizzas.slug, pizzas.name, order_items.size, order_items.quantity,
-                  order_items.unit_price_cents
-             FROM orders
-             JOIN order_items ON order_items.order_id = orders.id
-             JOIN pizzas ON pizzas.id = order_items.pizza_id
-            WHERE orders.id = :id
-            ORDER BY order_items.id""",
-            {"id": order_id},
-        )
-    )
+SELECT_ORDER: Final = """
+    SELECT orders.id, orders.user_id, orders.guest_key, orders.created_at,
+           pizzas.slug, pizzas.name, order_items.size, order_items.quantity,
+           order_items.unit_price_cents
+      FROM orders
+      JOIN order_items ON order_items.order_id = orders.id
+      JOIN pizzas ON pizzas.id = order_items.pizza_id
+     WHERE orders.id = :id
+     ORDER BY order_items.id"""
+
+
+def _order_from_rows(rows: Sequence[sqlite3.Row]) -> Order | None:
     if not rows:
         return None
     first = rows[0]
@@ -183,6 +187,16 @@ async def select_order(conn: aiosqlite.Connection, order_id: int) -> Order | Non
         for row in rows
     ]
     return Order(first["id"], first["user_id"], first["guest_key"], first["created_at"], items)
+
+
+async def select_order(conn: aiosqlite.Connection, order_id: int) -> Order | None:
+    """The order with its items, or None."""
+    return _order_from_rows(list(await conn.execute_fetchall(SELECT_ORDER, {"id": order_id})))
+
+
+def select_order_for_update(conn: sqlite3.Connection, order_id: int) -> Order | None:
+    """`select_order` inside a write job, on the writer's connection."""
+    return _order_from_rows(conn.execute(SELECT_ORDER, {"id": order_id}).fetchall())
 
 
 async def select_orders_for_user(

@@ -17,7 +17,7 @@ from quart_pizza.models.order import (
     NewItem,
     claim_guest_orders,
     insert_order,
-    insert_order_once,
+    place_order,
     select_order,
     select_orders_for_user,
 )
@@ -70,7 +70,7 @@ def test_writes_are_index_backed(path: Path) -> None:
         user_id = insert_user(conn, "alice", "hash")
         items = [NewItem("margherita", "small", 1)]
         insert_order(conn, user_id=None, guest_key="guest", items=items)
-        insert_order_once(conn, user_id=user_id, guest_key=None, items=items, idempotency_key="k")
+        place_order(conn, user_id=user_id, guest_key=None, items=items, idempotency_key="k")
         claim_guest_orders(conn, "guest", user_id)
         conn.set_trace_callback(None)
         assert full_scans(conn, statements) == []
