@@ -209,6 +209,21 @@ def cpu_seconds(pids: list[int]) -> list[float]:
     return seconds
 
 
+def wait_idle(servers: list[Server], limit: float = 60.0) -> None:
+    """Wait until no server process is busy: a previous cell's abandoned requests (the Flask
+    original's slow dashboards outlive wrk's timeout) must not eat the next cell's CPU."""
+    deadline = time.monotonic() + limit
+    pids = [pid for server in servers for pid in server.pids()]
+    before = sum(cpu_seconds(pids))
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        after = sum(cpu_seconds(pids))
+        if after - before < 0.05:  # under a tenth of a core for half a second
+            return
+        before = after
+    say(f"  (servers still busy after {limit:.0f} s; measuring anyway)")
+
+
 def run_wrk(
     server: Server,
     sessions: Path,
@@ -374,6 +389,7 @@ def compare(args: argparse.Namespace, workdir: Path) -> list[Run]:
                     for server in pair:
                         if scenario == "api" and server.app != "quart":
                             continue  # the Flask original has no JSON API
+                        wait_idle(servers)
                         run = run_wrk(server, sessions[server.app], scenario, connections,
                                       args.seconds, args.tail, repetition)  # fmt: skip
                         say(describe(run))

@@ -10,7 +10,7 @@ import click
 from quart import Quart
 from quart_schema import QuartSchema
 
-from . import db, errors, security
+from . import db, errors, runtime, security
 from .blueprints import api, auth, dashboard, health, menu, orders
 from .config import DEFAULTS, ENV_PREFIX, database_path, load_or_create_secret_key
 from .migrations import migrate
@@ -47,6 +47,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Quart:
         parallelism=app.config["PASSWORD_HASH_PARALLELISM"],
     )
     app.extensions["quart_pizza.menu"] = MenuCache(app.config["MENU_CACHE_SECONDS"])
+    runtime.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     app.jinja_env.filters["money"] = format_cents

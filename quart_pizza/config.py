@@ -28,9 +28,13 @@ DEFAULTS: Final[dict[str, Any]] = {
     "DATABASE_READERS": 2,
     # SQLite waits this long for another process's write lock before giving up (ms).
     "DATABASE_BUSY_TIMEOUT_MS": 5000,
+    # Process-wide interpreter settings for a serving worker (runtime.py); off in tests.
+    "TUNE_INTERPRETER": True,
     # sys.setswitchinterval for each worker: how soon the writer thread gets the GIL back from
-    # the event loop (seconds; Python's default is 0.005). See db.py.
+    # the event loop (seconds; Python's default is 0.005). See runtime.py.
     "GIL_SWITCH_INTERVAL": 0.0002,
+    # Allocations between young-generation garbage collections (Python's default is 2000).
+    "GC_GEN0_THRESHOLD": 20000,
     # How long a worker shows the menu it last read before reading it again (seconds).
     "MENU_CACHE_SECONDS": 5.0,
     # argon2id cost; the defaults are argon2-cffi's (RFC 9106 low-memory profile).

@@ -24,7 +24,6 @@ import fcntl
 import logging
 import os
 import sqlite3
-import sys
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -71,10 +70,8 @@ class Database:
         *,
         readers: int = 2,
         busy_timeout_ms: int = 5000,
-        switch_interval: float = 0.0002,
     ) -> None:
         self.path = path
-        self._switch_interval = switch_interval
         self._reader_count = readers
         self._busy_timeout_ms = busy_timeout_ms
         self._readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
@@ -86,11 +83,6 @@ class Database:
         self._lock_fd: int | None = None
 
     async def open(self) -> None:
-        # A thread waiting for the GIL gets it after the switch interval (5 ms by default).
-        # The writer thread takes the GIL back after every SQLite call, and against a busy
-        # event loop each batch then held the write lock for milliseconds per job: 0.2 ms
-        # cut the median hold of a batch from 3-5 ms to 1.3-1.5 ms (bench/, 256 connections).
-        sys.setswitchinterval(self._switch_interval)
         lock_path = self.path.with_name(self.path.name + ".write-lock")
         self._lock_fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="quart_pizza-writer")
@@ -246,7 +238,6 @@ def init_app(app: Quart, path: Path) -> None:
         path,
         readers=app.config["DATABASE_READERS"],
         busy_timeout_ms=app.config["DATABASE_BUSY_TIMEOUT_MS"],
-        switch_interval=app.config["GIL_SWITCH_INTERVAL"],
     )
     app.extensions["quart_pizza.db"] = database
 

@@ -31,6 +31,8 @@ def config(tmp_path: Path) -> dict[str, Any]:
         "DATABASE_URL": f"sqlite:///{tmp_path / 'shop.sqlite3'}",
         # Tests change the menu behind the app's back and expect to see it at once.
         "MENU_CACHE_SECONDS": 0,
+        # The test process is not a serving worker: leave its GC and GIL settings alone.
+        "TUNE_INTERPRETER": False,
         # Cheap argon2 parameters: the tests check behaviour, not hash strength.
         "PASSWORD_HASH_TIME_COST": 1,
         "PASSWORD_HASH_MEMORY_KIB": 64,
