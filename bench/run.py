@@ -538,7 +538,11 @@ def plot(rows: list[dict[str, Any]], path: Path) -> None:
     fig, (rate_ax, p99_ax) = plt.subplots(1, 2, figsize=(12, 4.5))
     series: dict[str, list[tuple[int, float, float]]] = {}
     for row in rows:
-        workers = f", {row['workers']}w" if row["workers"] != 2 else ""
+        workers = (
+            f", {row['workers']}w"
+            if row["workers"] != 2 and "worker" not in row["scenario"]
+            else ""
+        )
         series.setdefault(f"quart_pizza {row['scenario']}{workers}", []).append(
             (row["connections"], row["quart_rate"], row["quart_p99"])
         )
@@ -546,12 +550,14 @@ def plot(rows: list[dict[str, Any]], path: Path) -> None:
             series.setdefault(f"Flask {row['scenario']}", []).append(
                 (row["connections"], row["flask_rate"], row["flask_p99"])
             )
-    for label, points in sorted(series.items()):
+    colours = [plt.get_cmap("tab20")(i) for i in range(20)]
+    for index, (label, points) in enumerate(sorted(series.items())):
         points.sort()
         style = "--" if label.startswith("Flask") else "-"
         xs = [p[0] for p in points]
-        rate_ax.plot(xs, [p[1] for p in points], style, marker="o", label=label)
-        p99_ax.plot(xs, [p[2] for p in points], style, marker="o", label=label)
+        colour = colours[index % len(colours)]
+        rate_ax.plot(xs, [p[1] for p in points], style, marker="o", label=label, color=colour)
+        p99_ax.plot(xs, [p[2] for p in points], style, marker="o", label=label, color=colour)
     for ax, title, unit in ((rate_ax, "throughput", "requests/s"), (p99_ax, "p99 latency", "ms")):
         ax.set_xscale("log", base=2)
         ax.set_xticks([16, 64, 256], ["16", "64", "256"])
@@ -576,6 +582,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--connections", type=int, nargs="+", default=[16, 64, 256])
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--replot", action="store_true", help="redraw results.png from --out")
     parser.add_argument("--apps", nargs="+", default=["quart", "flask"])
     parser.add_argument("--scenarios", nargs="+", default=["orders", "dashboard", "api"])
     parser.add_argument("--worker-class", help="hypercorn -k, overriding hypercorn.toml")
@@ -589,6 +596,10 @@ def main() -> None:
             setattr(args, name, value)
     if args.out is None:
         args.out = BENCH / "results" / ("quick" if args.quick else "full")
+    if args.replot:
+        summary = json.loads((args.out / "results.json").read_text())["summary"]
+        plot(summary, args.out / "results.png")
+        return
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: apt-get install wrk")
     args.out.mkdir(parents=True, exist_ok=True)
