@@ -13,6 +13,7 @@ from .models.order import NewItem
 MAX_QUANTITY: Final = 20
 USERNAME: Final = re.compile(r"[A-Za-z0-9_.\-]{3,32}", re.ASCII)
 QUANTITY: Final = re.compile(r"[0-9]{1,3}", re.ASCII)
+ORDER_KEY: Final = re.compile(r"[A-Za-z0-9_\-]{16,64}", re.ASCII)
 PASSWORD_MIN: Final = 8
 PASSWORD_MAX: Final = 256
 
@@ -37,7 +38,13 @@ def _single(form: MultiDict[str, str], name: str) -> str | None:
     return values[0] if len(values) == 1 else None
 
 
-def parse_order_form(form: MultiDict[str, str], menu_slugs: Collection[str]) -> NewItem:
+@dataclass(frozen=True)
+class OrderForm:
+    item: NewItem
+    order_key: str | None  # the form's own key: a second post of the same form is a retry
+
+
+def parse_order_form(form: MultiDict[str, str], menu_slugs: Collection[str]) -> OrderForm:
     errors = {}
     pizza = _single(form, "pizza")
     if pizza not in menu_slugs:
@@ -48,10 +55,13 @@ def parse_order_form(form: MultiDict[str, str], menu_slugs: Collection[str]) -> 
     quantity = _single(form, "quantity") or ""
     if not QUANTITY.fullmatch(quantity) or not 1 <= int(quantity) <= MAX_QUANTITY:
         errors["quantity"] = f"Quantity must be a whole number from 1 to {MAX_QUANTITY}."
+    order_key = form.get("order_key")
+    if order_key is not None and not ORDER_KEY.fullmatch(order_key):
+        errors["order"] = "This form is damaged; reload the page and order again."
     if errors:
         raise FormError(errors)
     assert pizza is not None
-    return NewItem(pizza, cast(Size, size), int(quantity))
+    return OrderForm(NewItem(pizza, cast(Size, size), int(quantity)), order_key)
 
 
 def parse_registration(form: MultiDict[str, str]) -> Credentials:

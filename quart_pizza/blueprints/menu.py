@@ -1,5 +1,6 @@
 """`/`: the menu with prices and the order form."""
 
+import secrets
 from collections.abc import Mapping
 
 from quart import Blueprint, current_app, render_template
@@ -25,6 +26,8 @@ async def render_menu(
     """The menu page, with the order form filled from `values` and its `errors` shown."""
     return await render_template(
         "menu.html",
+        # A fresh key per form shown: posting the same form twice places one order.
+        order_key=secrets.token_urlsafe(18),
         menu=menu,
         sizes=SIZES,
         max_quantity=MAX_QUANTITY,

@@ -11,7 +11,9 @@ from ..models.order import (
     Order,
     OrderRejectedError,
     UnknownAccountError,
+    fingerprint,
     insert_order,
+    place_order,
     select_order,
 )
 from ..sessions import (
@@ -44,15 +46,31 @@ async def create() -> ResponseReturnValue:
     form = await request.form
     menu = await load_menu()
     try:
-        item = parse_order_form(form, {pizza.slug for pizza in menu})
+        parsed = parse_order_form(form, {pizza.slug for pizza in menu})
     except FormError as error:
         return await render_menu(menu, form, error.errors), 400
     user_id = current_user_id()
     guest_key = None if user_id is not None else ensure_guest_key()
+    items = [parsed.item]
     try:
-        order_id = await get_db().write(
-            partial(insert_order, user_id=user_id, guest_key=guest_key, items=[item])
-        )
+        if parsed.order_key is None:
+            order_id = await get_db().write(
+                partial(insert_order, user_id=user_id, guest_key=guest_key, items=items)
+            )
+        else:
+            # A double click or a browser retry of the same form finds the order it placed;
+            # the same form sent back with other choices is a new order.
+            key = f"form-{parsed.order_key}-{fingerprint(items)}"
+            placed = await get_db().write(
+                partial(
+                    place_order,
+                    user_id=user_id,
+                    guest_key=guest_key,
+                    items=items,
+                    idempotency_key=key,
+                )
+            )
+            order_id = placed.order.id
     except UnknownAccountError as error:
         log_out()
         return await render_menu(menu, form, {"order": str(error)}), 400

@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 import pytest
@@ -197,3 +198,44 @@ async def test_order_of_a_deleted_account_logs_out(
     assert await count_orders(db_path) == 0
     async with client.session_transaction() as session:
         assert "user_id" not in session
+
+
+async def form_with_key(client: Client, **fields: str) -> dict[str, str]:
+    html = await (await client.get("/")).get_data(as_text=True)
+    key = re.search(r'name="order_key" value="([^"]+)"', html)
+    assert key is not None
+    form = {"pizza": "margherita", "size": "small", "quantity": "1"} | fields
+    return form | {"csrf_token": csrf_from(html), "order_key": key.group(1)}
+
+
+async def test_the_same_form_posted_twice_places_one_order(client: Client, db_path: Path) -> None:
+    form = await form_with_key(client)
+    first = await client.post("/orders/create", form=form)
+    async with client.session_transaction() as session:
+        first_id = session["order_id"]
+    again = await client.post("/orders/create", form=form)  # double click, or a retry
+    assert first.status_code == again.status_code == 303
+    async with client.session_transaction() as session:
+        assert session["order_id"] == first_id
+    assert await count_orders(db_path) == 1
+
+
+async def test_the_same_form_with_other_choices_is_a_new_order(
+    client: Client, db_path: Path
+) -> None:
+    form = await form_with_key(client)
+    await client.post("/orders/create", form=form)
+    await client.post("/orders/create", form=form | {"quantity": "2"})  # back button, changed
+    assert await count_orders(db_path) == 2
+
+
+async def test_every_menu_page_gets_a_new_form_key(client: Client) -> None:
+    assert (await form_with_key(client))["order_key"] != (await form_with_key(client))["order_key"]
+
+
+@pytest.mark.parametrize("key", ["short", "x" * 65, "has spaces in it!", ""])
+async def test_damaged_form_key_is_400(client: Client, db_path: Path, key: str) -> None:
+    form = await form_with_key(client) | {"order_key": key}
+    response = await client.post("/orders/create", form=form)
+    assert response.status_code == 400
+    assert await count_orders(db_path) == 0
