@@ -113,6 +113,15 @@ def wait_healthy(server: Server, log: Path) -> None:
     raise SystemExit(f"{server.app} did not become healthy:\n{log.read_text()[-3000:]}")
 
 
+def spawn(command: list[str], cwd: Path, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """A server in its own process group (so that its workers can be stopped with it)."""
+    with log.open("ab") as output:
+        return subprocess.Popen(
+            command, cwd=cwd, env=env, stdout=output, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+
+
 def start_quart(workdir: Path, workers: int, worker_class: str | None = None) -> Server:
     port = free_port()
     database = workdir / "quart.sqlite3"
@@ -132,11 +141,7 @@ def start_quart(workdir: Path, workers: int, worker_class: str | None = None) ->
     ]  # fmt: skip
     if worker_class:
         command[3:3] = ["--worker-class", worker_class]
-    with log.open("ab") as output:
-        process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
+    process = spawn(command, ROOT, env, log)
     server = Server("quart", process, f"http://127.0.0.1:{port}", database,
                     "pizza_session", 303, workers)  # fmt: skip
     wait_healthy(server, log)
@@ -157,11 +162,7 @@ def start_flask(workdir: Path, workers: int = 2) -> Server:
         # No access log, like quart_pizza's hypercorn.toml (and gunicorn's default).
         "app:app",
     ]  # fmt: skip
-    with log.open("ab") as output:
-        process = subprocess.Popen(
-            command, cwd=workdir, env=env, stdout=output, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
+    process = spawn(command, workdir, env, log)
     server = Server("flask", process, f"http://127.0.0.1:{port}", database,
                     "session", 302, workers)  # fmt: skip
     wait_healthy(server, log)
