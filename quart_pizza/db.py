@@ -5,8 +5,7 @@ Reads borrow one of a few long-lived aiosqlite connections. Every write goes thr
 jobs to the writer thread, which runs them all in one `BEGIN IMMEDIATE` transaction and
 commits once (group commit). A failing job rolls back alone (the batch is then run again with
 a savepoint per job), and a request is answered only after the transaction holding its job
-has committed.
-No request ever holds a transaction itself, so concurrent requests never share one.
+has committed. No request ever holds a transaction itself, so concurrent requests never share one.
 
 The writer is a dedicated thread owning a stdlib `sqlite3` connection rather than an aiosqlite
 connection: aiosqlite runs every statement as a separate hop to its thread (~0.1 ms each) and
@@ -64,13 +63,7 @@ class _Outcome:
 class Database:
     """The connections of one worker; open it in `before_serving`, close it after."""
 
-    def __init__(
-        self,
-        path: Path,
-        *,
-        readers: int = 2,
-        busy_timeout_ms: int = 5000,
-    ) -> None:
+    def __init__(self, path: Path, *, readers: int = 2, busy_timeout_ms: int = 5000) -> None:
         self.path = path
         self._reader_count = readers
         self._busy_timeout_ms = busy_timeout_ms

@@ -1,9 +1,9 @@
 """What the signed session cookie holds, and the only code that changes it.
 
 Keys: `user_id` and `username` (logged in), `order_id` (the last order placed from this
-session), `guest_key` (a random key, made with the CSRF token, that owns a guest's orders until they
-log in) and
-`csrf_token`. The cookie is signed, not encrypted: it never holds anything secret.
+session), `guest_key` (a random key, made with the CSRF token, that owns a guest's orders
+until they log in) and `csrf_token`. The cookie is signed, not encrypted: it never holds
+anything secret.
 """
 
 import secrets

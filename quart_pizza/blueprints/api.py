@@ -7,7 +7,7 @@ in the `X-CSRF-Token` header (get it from `GET /api/session`). Errors are JSON.
 import re
 from collections.abc import Iterable
 from functools import partial
-from typing import Annotated, Any, Final, Literal
+from typing import Annotated, Any, Final
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from quart import Blueprint, abort, request, session, url_for
@@ -16,6 +16,7 @@ from werkzeug.routing import Rule
 
 from ..db import get_db
 from ..forms import MAX_QUANTITY
+from ..models.menu import SIZES, Size
 from ..models.order import NewItem, Order, place_order
 from ..security import csrf_token
 from ..sessions import current_user_id, ensure_guest_key, remember_order
@@ -40,7 +41,7 @@ class ItemIn(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     pizza: Annotated[str, StringConstraints(min_length=1, max_length=64)]
-    size: Literal["small", "medium", "large"]
+    size: Size
     quantity: Annotated[int, Field(ge=1, le=MAX_QUANTITY)]
 
 
@@ -131,7 +132,7 @@ async def menu() -> MenuOut:
             )
             for p in pizzas
         ],
-        sizes=["small", "medium", "large"],
+        sizes=list(SIZES),
         max_quantity=MAX_QUANTITY,
     )
 

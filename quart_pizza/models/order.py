@@ -73,7 +73,7 @@ class IdempotencyConflictError(OrderRejectedError):
 
 @dataclass(frozen=True)
 class PlacedOrder:
-    order: "Order"
+    order: Order
     created: bool  # False when an earlier request with the same idempotency key placed it
 
 
