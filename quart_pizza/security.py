@@ -16,10 +16,9 @@ PAGE_CSP: Final = (
     "default-src 'self'; img-src 'self' data:; form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 )
-OTHER_SECURITY_HEADERS: Final = [
+PAGE_SECURITY_HEADERS: Final = [
     ("X-Content-Type-Options", "nosniff"),
     ("X-Frame-Options", "DENY"),
-    ("Referrer-Policy", "same-origin"),
 ]
 
 
@@ -82,12 +81,17 @@ def safe_next(target: str | None) -> str | None:
 async def add_security_headers(response: Response) -> Response:
     headers = response.headers
     # No view sets these itself: adding is cheaper than werkzeug's search-and-replace.
-    headers.add("Content-Security-Policy", DOCS_CSP if request.path == DOCS_PATH else PAGE_CSP)
-    headers.extend(OTHER_SECURITY_HEADERS)
+    # Referrer-Policy also governs the request that a redirect leads to.
+    headers.add("Referrer-Policy", "same-origin")
+    redirect = 300 <= response.status_code < 400
+    if not redirect:  # a browser never shows a redirect's body: these guard pages only
+        headers.add("Content-Security-Policy", DOCS_CSP if request.path == DOCS_PATH else PAGE_CSP)
+        headers.extend(PAGE_SECURITY_HEADERS)
     if request.endpoint != "static":
         # Every page shows who is logged in: shared caches must not store it.
         headers.add("Cache-Control", "no-store")
-        response.vary.add("Cookie")
+        if not redirect:
+            response.vary.add("Cookie")
     return response
 
 

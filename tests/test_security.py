@@ -56,6 +56,19 @@ async def test_session_pages_are_private_and_vary_on_cookie(
     assert response.headers["Cache-Control"] == "no-store"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+async def test_redirects_carry_no_page(client: Client, orders: OrderActions) -> None:
+    """A browser never shows a redirect's body: none is sent, nor the headers guarding pages."""
+    response = await orders.place()
+    assert response.status_code == 303
+    assert await response.get_data() == b""
+    assert response.headers["Location"] == "/success"
+    assert response.headers["Referrer-Policy"] == "same-origin"  # governs the next request
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "Content-Security-Policy" not in response.headers
+    assert "set-cookie" in response.headers
 
 
 async def test_read_only_session_page_varies_on_cookie(client: Client) -> None:

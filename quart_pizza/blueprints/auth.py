@@ -2,7 +2,7 @@
 
 from functools import partial
 
-from quart import Blueprint, flash, redirect, render_template, request, url_for
+from quart import Blueprint, flash, render_template, request, url_for
 from quart.typing import ResponseReturnValue
 
 from ..db import get_db
@@ -15,6 +15,7 @@ from ..models.user import (
     update_password_hash,
 )
 from ..passwords import get_passwords
+from ..redirects import see_other
 from ..security import safe_next
 from ..sessions import current_guest_key, current_user_id, last_order_id, log_in, log_out
 
@@ -48,7 +49,7 @@ async def register() -> ResponseReturnValue:
         return await render_template("register.html", values=form, errors=errors), 409
     await start_session(user_id, credentials.username)
     await flash(f"Welcome, {credentials.username}! Your account is ready.")
-    return redirect(url_for("dashboard.index"), 303)
+    return see_other(url_for("dashboard.index"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -79,11 +80,11 @@ async def login() -> ResponseReturnValue:
         await get_db().write(partial(update_password_hash, user_id=user.id, password_hash=new_hash))
     await start_session(user.id, user.username)
     await flash(f"Welcome back, {user.username}!")
-    return redirect(next_url or url_for("dashboard.index"), 303)
+    return see_other(next_url or url_for("dashboard.index"))
 
 
 @bp.post("/logout")
 async def logout() -> ResponseReturnValue:
     log_out()
     await flash("You have been logged out.")
-    return redirect(url_for("menu.index"), 303)
+    return see_other(url_for("menu.index"))

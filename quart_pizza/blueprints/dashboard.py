@@ -3,11 +3,12 @@
 from typing import Final
 from urllib.parse import urlencode
 
-from quart import Blueprint, redirect, render_template, request, url_for
+from quart import Blueprint, render_template, request, url_for
 from quart.typing import ResponseReturnValue
 
 from ..db import get_db
 from ..models.order import select_order, select_orders_for_user
+from ..redirects import see_other
 from ..sessions import current_user_id, last_order_id
 
 bp = Blueprint("dashboard", __name__)
@@ -19,9 +20,7 @@ PAGE_SIZE: Final = 50
 async def index() -> ResponseReturnValue:
     user_id = current_user_id()
     if user_id is None:
-        return redirect(
-            url_for("auth.login") + "?" + urlencode({"next": request.path}, safe="/"), 303
-        )
+        return see_other(url_for("auth.login") + "?" + urlencode({"next": request.path}, safe="/"))
     before = request.args.get("before", type=int)
     if before is not None and before < 1:
         before = None

@@ -2,7 +2,7 @@
 
 from functools import partial
 
-from quart import Blueprint, abort, redirect, render_template, request, url_for
+from quart import Blueprint, abort, render_template, request, url_for
 from quart.typing import ResponseReturnValue
 
 from ..db import get_db
@@ -16,6 +16,7 @@ from ..models.order import (
     place_order,
     select_order,
 )
+from ..redirects import see_other
 from ..sessions import (
     current_guest_key,
     current_user_id,
@@ -77,7 +78,7 @@ async def create() -> ResponseReturnValue:
     except OrderRejectedError as error:
         return await render_menu(menu, form, {"order": str(error)}), 400
     remember_order(order_id)
-    return redirect(url_for("orders.success"), 303)
+    return see_other(url_for("orders.success"))
 
 
 @bp.get("/success")
@@ -86,7 +87,7 @@ async def success() -> ResponseReturnValue:
     order = None if order_id is None else await load_owned_order(order_id)
     if order is None:
         forget_order()
-        return redirect(url_for("menu.index"), 303)
+        return see_other(url_for("menu.index"))
     return await render_template("success.html", order=order)
 
 
