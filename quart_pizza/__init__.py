@@ -10,7 +10,7 @@ import click
 from quart import Quart
 from quart_schema import QuartSchema
 
-from . import db, errors, runtime, security
+from . import db, errors, runtime, security, templating
 from .blueprints import api, auth, dashboard, health, menu, orders
 from .config import DEFAULTS, ENV_PREFIX, database_path, load_or_create_secret_key
 from .migrations import migrate
@@ -50,9 +50,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Quart:
     runtime.init_app(app)
     security.init_app(app)
     errors.init_app(app)
-    app.jinja_env.filters["money"] = format_cents
     for blueprint in (menu.bp, orders.bp, auth.bp, dashboard.bp, health.bp, api.bp):
         app.register_blueprint(blueprint)
+    templating.init_app(app)
     QuartSchema(
         app,
         info={"title": "quart_pizza API", "version": "1"},
@@ -69,7 +69,3 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Quart:
         click.echo(f"{database}: applied {applied or 'nothing, already up to date'}")
 
     return app
-
-
-def format_cents(cents: int) -> str:
-    return f"${cents // 100}.{cents % 100:02d}"
