@@ -67,7 +67,10 @@ class Database:
         self.path = path
         self._reader_count = readers
         self._busy_timeout_ms = busy_timeout_ms
-        self._readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
+        # A request waits for a reader in turn: an asyncio.Queue lets a newcomer take a
+        # returned connection before the waiter it woke, which piled up long tails.
+        self._reader_slots = asyncio.Semaphore(readers)
+        self._idle_readers: list[aiosqlite.Connection] = []
         self._all_readers: list[aiosqlite.Connection] = []
         self._jobs: asyncio.Queue[_Job[Any] | None] = asyncio.Queue()
         self._thread: ThreadPoolExecutor | None = None
@@ -85,7 +88,7 @@ class Database:
             # Readers never write: a bug that tries gets an error instead of a second writer.
             await reader.execute("PRAGMA query_only = ON")
             self._all_readers.append(reader)
-            self._readers.put_nowait(reader)
+            self._idle_readers.append(reader)
         self._writer_task = asyncio.create_task(self._write_loop(), name="quart_pizza-writer")
 
     async def close(self) -> None:
@@ -103,6 +106,7 @@ class Database:
         for reader in self._all_readers:
             await reader.close()
         self._all_readers.clear()
+        self._idle_readers.clear()
         if self._lock_fd is not None:
             os.close(self._lock_fd)
             self._lock_fd = None
@@ -117,11 +121,12 @@ class Database:
         """Borrow a reader connection (autocommit: each statement sees the latest commit)."""
         if not self._all_readers:
             raise DatabaseUnavailableError("the database is not open")
-        conn = await self._readers.get()
-        try:
-            yield conn
-        finally:
-            self._readers.put_nowait(conn)
+        async with self._reader_slots:
+            conn = self._idle_readers.pop()
+            try:
+                yield conn
+            finally:
+                self._idle_readers.append(conn)
 
     async def write[T](self, work: WriteJob[T]) -> T:
         """Run `work(conn)` in the writer thread inside a committed transaction; its result.

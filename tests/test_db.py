@@ -51,6 +51,26 @@ async def test_readers_cannot_write(database: Database) -> None:
             await conn.execute("INSERT INTO orders (guest_key) VALUES ('x')")
 
 
+async def test_readers_are_handed_out_in_turn(database: Database) -> None:
+    """A request that asks for a reader again at once queues behind those already waiting."""
+    order: list[str] = []
+
+    async def read(name: str) -> None:
+        async with database.read():
+            order.append(name)
+
+    holders = [database.read(), database.read()]  # both readers busy
+    for holder in holders:
+        await holder.__aenter__()
+    waiting = [asyncio.create_task(read(f"waiter {i}")) for i in range(3)]
+    await asyncio.sleep(0)  # all three queue up
+    for holder in holders:
+        await holder.__aexit__(None, None, None)
+    await read("again")  # the releasing request, straight back
+    await asyncio.gather(*waiting)
+    assert order == ["waiter 0", "waiter 1", "waiter 2", "again"]
+
+
 async def test_concurrent_writes_are_each_stored_once(database: Database) -> None:
     async def one(i: int) -> int:
         return await database.write(lambda conn: insert_guest_order(conn, f"key-{i}"))
