@@ -122,11 +122,14 @@ class Database:
         if not self._all_readers:
             raise DatabaseUnavailableError("the database is not open")
         async with self._reader_slots:
+            if not self._all_readers:  # closed while this request waited its turn
+                raise DatabaseUnavailableError("the database is not open")
             conn = self._idle_readers.pop()
             try:
                 yield conn
             finally:
-                self._idle_readers.append(conn)
+                if conn in self._all_readers:  # a connection closed meanwhile is not reused
+                    self._idle_readers.append(conn)
 
     async def write[T](self, work: WriteJob[T]) -> T:
         """Run `work(conn)` in the writer thread inside a committed transaction; its result.

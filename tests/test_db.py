@@ -71,6 +71,28 @@ async def test_readers_are_handed_out_in_turn(database: Database) -> None:
     assert order == ["waiter 0", "waiter 1", "waiter 2", "again"]
 
 
+async def test_a_read_waiting_when_the_database_closes_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    await migrate(path)
+    database = Database(path, readers=1)
+    await database.open()
+    holder = database.read()
+    await holder.__aenter__()
+
+    async def read() -> None:
+        async with database.read():
+            pass
+
+    waiting = asyncio.create_task(read())
+    await asyncio.sleep(0)
+    await database.close()
+    await holder.__aexit__(None, None, None)
+    with pytest.raises(DatabaseUnavailableError):
+        await waiting
+    with pytest.raises(DatabaseUnavailableError):
+        await read()
+
+
 async def test_concurrent_writes_are_each_stored_once(database: Database) -> None:
     async def one(i: int) -> int:
         return await database.write(lambda conn: insert_guest_order(conn, f"key-{i}"))
