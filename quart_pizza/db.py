@@ -119,10 +119,8 @@ class Database:
     @asynccontextmanager
     async def read(self) -> AsyncIterator[aiosqlite.Connection]:
         """Borrow a reader connection (autocommit: each statement sees the latest commit)."""
-        if not self._all_readers:
-            raise DatabaseUnavailableError("the database is not open")
         async with self._reader_slots:
-            if not self._all_readers:  # closed while this request waited its turn
+            if not self._all_readers:  # not open yet, or closed while this request waited
                 raise DatabaseUnavailableError("the database is not open")
             conn = self._idle_readers.pop()
             try:

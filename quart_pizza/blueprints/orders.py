@@ -12,8 +12,7 @@ from ..models.order import (
     OrderRejectedError,
     UnknownAccountError,
     fingerprint,
-    insert_order,
-    place_order,
+    insert_order_once,
     select_order,
 )
 from ..redirects import see_other
@@ -53,25 +52,19 @@ async def create() -> ResponseReturnValue:
     user_id = current_user_id()
     guest_key = None if user_id is not None else ensure_guest_key()
     items = [parsed.item]
+    # A double click or a browser retry of the same form finds the order it placed; the same
+    # form sent back with other choices is a new order.
+    key = None if parsed.order_key is None else f"form-{parsed.order_key}-{fingerprint(items)}"
     try:
-        if parsed.order_key is None:
-            order_id = await get_db().write(
-                partial(insert_order, user_id=user_id, guest_key=guest_key, items=items)
+        order_id, _ = await get_db().write(
+            partial(
+                insert_order_once,
+                user_id=user_id,
+                guest_key=guest_key,
+                items=items,
+                idempotency_key=key,
             )
-        else:
-            # A double click or a browser retry of the same form finds the order it placed;
-            # the same form sent back with other choices is a new order.
-            key = f"form-{parsed.order_key}-{fingerprint(items)}"
-            placed = await get_db().write(
-                partial(
-                    place_order,
-                    user_id=user_id,
-                    guest_key=guest_key,
-                    items=items,
-                    idempotency_key=key,
-                )
-            )
-            order_id = placed.order.id
+        )
     except UnknownAccountError as error:
         log_out()
         return await render_menu(menu, form, {"order": str(error)}), 400

@@ -128,6 +128,40 @@ def insert_order(
     return order_id
 
 
+def insert_order_once(
+    conn: sqlite3.Connection,
+    *,
+    user_id: int | None,
+    guest_key: str | None,
+    items: Sequence[NewItem],
+    idempotency_key: str | None = None,
+) -> tuple[int, bool]:
+    """Store the order unless this idempotency key already did; (its id, True if new). A write job.
+
+    It runs inside the write transaction, so two requests with the same key cannot both insert.
+    """
+    if idempotency_key is None:
+        return insert_order(conn, user_id=user_id, guest_key=guest_key, items=items), True
+    row = conn.execute(
+        """SELECT id, user_id, guest_key, request_fingerprint FROM orders
+            WHERE idempotency_key = :key""",
+        {"key": idempotency_key},
+    ).fetchone()
+    if row is None:
+        order_id = insert_order(
+            conn, user_id=user_id, guest_key=guest_key, items=items, idempotency_key=idempotency_key
+        )
+        return order_id, True
+    same_owner = (row["user_id"], row["guest_key"]) == (user_id, guest_key) or (
+        user_id is not None and row["user_id"] == user_id
+    )
+    if not same_owner or row["request_fingerprint"] != fingerprint(items):
+        raise IdempotencyConflictError(
+            "This Idempotency-Key was already used for a different order."
+        )
+    return row["id"], False
+
+
 def place_order(
     conn: sqlite3.Connection,
     *,
@@ -136,32 +170,13 @@ def place_order(
     items: Sequence[NewItem],
     idempotency_key: str | None = None,
 ) -> PlacedOrder:
-    """Place the order (unless this idempotency key already did) and read it back. A write job.
+    """`insert_order_once`, then the order read back on the same connection. A write job.
 
-    It runs inside the write transaction, so two requests with the same key cannot both
-    insert, and the order read back costs no trip to a reader connection.
+    Reading it here costs the API no trip to a reader connection.
     """
-    row = None
-    if idempotency_key is not None:
-        row = conn.execute(
-            """SELECT id, user_id, guest_key, request_fingerprint FROM orders
-                WHERE idempotency_key = :key""",
-            {"key": idempotency_key},
-        ).fetchone()
-    if row is None:
-        order_id = insert_order(
-            conn, user_id=user_id, guest_key=guest_key, items=items, idempotency_key=idempotency_key
-        )
-        created = True
-    else:
-        same_owner = (row["user_id"], row["guest_key"]) == (user_id, guest_key) or (
-            user_id is not None and row["user_id"] == user_id
-        )
-        if not same_owner or row["request_fingerprint"] != fingerprint(items):
-            raise IdempotencyConflictError(
-                "This Idempotency-Key was already used for a different order."
-            )
-        order_id, created = row["id"], False
+    order_id, created = insert_order_once(
+        conn, user_id=user_id, guest_key=guest_key, items=items, idempotency_key=idempotency_key
+    )
     order = select_order_for_update(conn, order_id)
     assert order is not None
     return PlacedOrder(order, created)
