@@ -46,6 +46,10 @@ class Server:
     ack_status: int  # the redirect that acknowledges an order form post
     workers: int
 
+    @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1])
+
     def pids(self) -> list[int]:
         """The master and its worker processes."""
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
@@ -88,6 +92,7 @@ class Run:
     exact: bool | None  # rows stored == acknowledged (order scenarios)
     cpu_per_process: list[float] = field(default_factory=list)  # cores, master first
     wrk_cpu: float = 0.0  # cores used by the load generator
+    connections_per_process: list[int] = field(default_factory=list)  # master first, 1 s in
     label: str = ""  # the row of the results table; the scenario unless said otherwise
 
 
@@ -210,6 +215,25 @@ def cpu_seconds(pids: list[int]) -> list[float]:
     return seconds
 
 
+def connections_per_process(pids: list[int], port: int) -> list[int]:
+    """How many of the benchmark's open connections each process holds (from /proc)."""
+    established = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local_port = int(fields[1].rsplit(":", 1)[1], 16)
+        if local_port == port and fields[3] == "01":  # 01: ESTABLISHED
+            established.add(fields[9])  # the socket's inode
+    counts = []
+    for pid in pids:
+        try:
+            links = [os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()]
+        except OSError:
+            links = []
+        sockets = [link[8:-1] for link in links if link.startswith("socket:[")]
+        counts.append(sum(inode in established for inode in sockets))
+    return counts
+
+
 def wait_idle(servers: list[Server], limit: float = 60.0) -> None:
     """Wait until no server process is busy: a previous cell's abandoned requests (the Flask
     original's slow dashboards outlive wrk's timeout) must not eat the next cell's CPU."""
@@ -250,6 +274,8 @@ def run_wrk(
     ]  # fmt: skip
     wrk = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     assert wrk.stdout is not None
+    time.sleep(min(1.0, seconds / 2))  # wrk has opened its connections
+    connections_held = connections_per_process(pids, server.port)
     output = wrk.stdout.read()
     _, status, usage = os.wait4(wrk.pid, 0)
     wrk.returncode = os.waitstatus_to_exitcode(status)
@@ -286,6 +312,7 @@ def run_wrk(
             for before, after in zip(cpu_before, cpu_after, strict=True)
         ],
         wrk_cpu=round((usage.ru_utime + usage.ru_stime) / window, 3),
+        connections_per_process=connections_held,
     )
 
 
@@ -360,7 +387,8 @@ def describe(run: Run) -> str:
         f"{run.rate:8.0f}/s p50={run.p50_ms:6.1f}ms p99={run.p99_ms:7.1f}ms "
         f"[p75 {run.percentiles_ms['p75']:.0f} p90 {run.percentiles_ms['p90']:.0f} "
         f"p95 {run.percentiles_ms['p95']:.0f} p99.9 {run.percentiles_ms['p999']:.0f}] "
-        f"cpu={run.cpu_per_process} wrk={run.wrk_cpu}{check}{others}{errors}"
+        f"cpu={run.cpu_per_process} conns={run.connections_per_process} "
+        f"wrk={run.wrk_cpu}{check}{others}{errors}"
     )
 
 
@@ -479,6 +507,11 @@ def summarise(runs: list[Run]) -> list[dict[str, Any]]:
                 for i in range(min((len(r.cpu_per_process) for r in quart), default=0))
             ],
             "wrk_cpu": median(quart, lambda r: r.wrk_cpu),
+            # Which worker holds each connection is fixed when wrk connects: one split per run.
+            "quart_connections": [
+                r.connections_per_process[-r.workers :]
+                for r in sorted(quart, key=lambda r: r.repetition)
+            ],
             "non_ack": sum(sum(r.other_statuses.values()) for r in quart + flask),
             "exact": all(r.exact is not False for r in quart + flask),
         })  # fmt: skip
@@ -511,9 +544,9 @@ def markdown(rows: list[dict[str, Any]], args: argparse.Namespace) -> str:
         "Flask original, per repetition, then the median.",
         "",
         "| scenario | conns | workers | quart_pizza req/s | p50 ms | p99 ms | Flask req/s | "
-        "Flask p99 ms | ratio | CPU per process (cores: master, workers) | wrk CPU | non-ack | "
-        "rows = acks |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---|",
+        "Flask p99 ms | ratio | CPU per process (cores: master, workers) | "
+        "connections per worker (each repetition) | wrk CPU | non-ack | rows = acks |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---:|---|",
     ]
     for row in rows:
         flask = "-" if row["flask_rate"] != row["flask_rate"] else f"{row['flask_rate']:.0f}"
@@ -521,10 +554,12 @@ def markdown(rows: list[dict[str, Any]], args: argparse.Namespace) -> str:
         ratio = "-" if row["ratio"] is None else f"{row['ratio']:.2f}x"
         writes = row["scenario"].startswith(("orders", "api"))
         exact = ("yes" if row["exact"] else "**NO**") if writes else "-"
+        split = " ".join("/".join(map(str, counts)) for counts in row["quart_connections"])
         lines.append(
             f"| {row['scenario']} | {row['connections']} | {row['workers']} | "
             f"{row['quart_rate']:.0f} | {row['quart_p50']:.1f} | {row['quart_p99']:.1f} | "
-            f"{flask} | {flask_p99} | {ratio} | {row['quart_cpu']} | {row['wrk_cpu']:.2f} | "
+            f"{flask} | {flask_p99} | {ratio} | {row['quart_cpu']} | {split} | "
+            f"{row['wrk_cpu']:.2f} | "
             f"{row['non_ack']} | {exact} |"
         )
     return "\n".join(lines) + "\n"
