@@ -2,10 +2,11 @@
 
 Reads borrow one of a few long-lived aiosqlite connections. Every write goes through
 `Database.write(job)`: jobs wait in a queue, and a writer task hands each batch of waiting
-jobs to the writer thread, which runs them all in one `BEGIN IMMEDIATE` transaction and
-commits once (group commit). A failing job rolls back alone (the batch is then run again with
-a savepoint per job), and a request is answered only after the transaction holding its job
-has committed. No request ever holds a transaction itself, so concurrent requests never share one.
+jobs to the writer thread, which runs them all in one `BEGIN IMMEDIATE` transaction, commits
+once (group commit) and then answers the callers in one callback on the event loop. A
+failing job rolls back alone (the batch is then run again with a savepoint per job), and a
+request is answered only after the transaction holding its job has committed. No request
+ever holds a transaction itself, so concurrent requests never share one.
 
 The writer is a dedicated thread owning a stdlib `sqlite3` connection rather than an aiosqlite
 connection: aiosqlite runs every statement as a separate hop to its thread (~0.1 ms each) and
@@ -139,7 +140,9 @@ class Database:
             raise DatabaseUnavailableError("the database is not open")
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._jobs.put_nowait(_Job(work, future))
-        return await asyncio.shield(future)
+        # No asyncio.shield: a cancelled caller cancels only this future; the writer runs
+        # the job all the same and skips a future already done.
+        return await future
 
     async def _in_writer_thread[T](self, function: Callable[..., T], *args: Any) -> T:
         assert self._thread is not None
@@ -166,16 +169,31 @@ class Database:
                 job.future.set_exception(DatabaseUnavailableError("the database is closing"))
 
     async def _commit_batch(self, batch: list[_Job[Any]]) -> None:
-        try:
-            outcomes = await self._in_writer_thread(self._run_batch, [job.work for job in batch])
-        except Exception as exc:
-            log.exception("write transaction of %d jobs failed", len(batch))
-            error = DatabaseUnavailableError("the database could not store the change")
-            error.__cause__ = exc
-            for job in batch:
-                if not job.future.done():
-                    job.future.set_exception(error)
-            return
+        """Run the batch in the writer thread; its callers are answered as it commits.
+
+        The thread settles the callers' futures itself, in one callback on the loop, rather
+        than through this task: each hop through the loop is a wait behind every other
+        ready request, so callers resume one turn of the loop after their commit.
+        """
+        assert self._thread is not None
+        loop = asyncio.get_running_loop()
+        settled: asyncio.Future[None] = loop.create_future()
+
+        def run_and_settle() -> None:
+            try:
+                outcomes = self._run_batch([job.work for job in batch])
+            except BaseException as exc:  # the batch's callers must hear of it, whatever it is
+                loop.call_soon_threadsafe(self._fail_batch, batch, exc, settled)
+            else:
+                loop.call_soon_threadsafe(self._settle_batch, batch, outcomes, settled)
+
+        self._thread.submit(run_and_settle)
+        await settled
+
+    @staticmethod
+    def _settle_batch(
+        batch: list[_Job[Any]], outcomes: list[_Outcome], settled: asyncio.Future[None]
+    ) -> None:
         for job, outcome in zip(batch, outcomes, strict=True):
             if job.future.done():  # only if its caller went away; the write is committed
                 continue
@@ -183,6 +201,19 @@ class Database:
                 job.future.set_exception(outcome.error)
             else:
                 job.future.set_result(outcome.value)
+        settled.set_result(None)
+
+    @staticmethod
+    def _fail_batch(
+        batch: list[_Job[Any]], exc: BaseException, settled: asyncio.Future[None]
+    ) -> None:
+        log.error("write transaction of %d jobs failed", len(batch), exc_info=exc)
+        error = DatabaseUnavailableError("the database could not store the change")
+        error.__cause__ = exc
+        for job in batch:
+            if not job.future.done():
+                job.future.set_exception(error)
+        settled.set_result(None)
 
     def _run_batch(self, works: list[WriteJob[Any]]) -> list[_Outcome]:
         """In the writer thread: one transaction for the whole batch, then one commit.

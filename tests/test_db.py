@@ -130,6 +130,31 @@ async def test_a_cancelled_caller_does_not_undo_a_queued_write(database: Databas
     assert await query(database.path, "SELECT guest_key FROM orders") == [("x",)]
 
 
+async def test_a_caller_cancelled_mid_commit_leaves_the_writer_working(
+    database: Database,
+) -> None:
+    started, release = threading.Event(), threading.Event()
+
+    def slow(conn: sqlite3.Connection) -> int:
+        started.set()
+        release.wait(5)
+        return insert_guest_order(conn, "slow")
+
+    task = asyncio.create_task(database.write(slow))
+    await asyncio.to_thread(started.wait, 5)  # the batch is in the writer thread now
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    release.set()
+    # The commit finds its caller gone; the writer skips it and takes the next job.
+    next_write = database.write(lambda conn: insert_guest_order(conn, "next"))
+    assert await asyncio.wait_for(next_write, 5) == 2
+    assert await query(database.path, "SELECT guest_key FROM orders ORDER BY id") == [
+        ("slow",),
+        ("next",),
+    ]
+
+
 async def test_writes_after_close_are_refused(database: Database) -> None:
     await database.close()
     with pytest.raises(DatabaseUnavailableError):
