@@ -201,7 +201,8 @@ class Database:
                 job.future.set_exception(outcome.error)
             else:
                 job.future.set_result(outcome.value)
-        settled.set_result(None)
+        if not settled.done():  # the writer task may have been cancelled meanwhile
+            settled.set_result(None)
 
     @staticmethod
     def _fail_batch(
@@ -213,7 +214,8 @@ class Database:
         for job in batch:
             if not job.future.done():
                 job.future.set_exception(error)
-        settled.set_result(None)
+        if not settled.done():  # the writer task may have been cancelled meanwhile
+            settled.set_result(None)
 
     def _run_batch(self, works: list[WriteJob[Any]]) -> list[_Outcome]:
         """In the writer thread: one transaction for the whole batch, then one commit.
