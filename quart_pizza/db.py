@@ -183,9 +183,11 @@ class Database:
             try:
                 outcomes = self._run_batch([job.work for job in batch])
             except BaseException as exc:  # the batch's callers must hear of it, whatever it is
-                loop.call_soon_threadsafe(self._fail_batch, batch, exc, settled)
-            else:
-                loop.call_soon_threadsafe(self._settle_batch, batch, outcomes, settled)
+                log.error("write transaction of %d jobs failed", len(batch), exc_info=exc)
+                error = DatabaseUnavailableError("the database could not store the change")
+                error.__cause__ = exc
+                outcomes = [_Outcome(error=error)] * len(batch)
+            loop.call_soon_threadsafe(self._settle_batch, batch, outcomes, settled)
 
         self._thread.submit(run_and_settle)
         await settled
@@ -201,19 +203,6 @@ class Database:
                 job.future.set_exception(outcome.error)
             else:
                 job.future.set_result(outcome.value)
-        if not settled.done():  # the writer task may have been cancelled meanwhile
-            settled.set_result(None)
-
-    @staticmethod
-    def _fail_batch(
-        batch: list[_Job[Any]], exc: BaseException, settled: asyncio.Future[None]
-    ) -> None:
-        log.error("write transaction of %d jobs failed", len(batch), exc_info=exc)
-        error = DatabaseUnavailableError("the database could not store the change")
-        error.__cause__ = exc
-        for job in batch:
-            if not job.future.done():
-                job.future.set_exception(error)
         if not settled.done():  # the writer task may have been cancelled meanwhile
             settled.set_result(None)
 
