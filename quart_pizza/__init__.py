@@ -47,7 +47,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Quart:
         parallelism=app.config["PASSWORD_HASH_PARALLELISM"],
     )
     app.extensions["quart_pizza.menu"] = MenuCache(app.config["MENU_CACHE_SECONDS"])
-    runtime.init_app(app)
+    runtime.init_app(app, database)
     security.init_app(app)
     errors.init_app(app)
     for blueprint in (menu.bp, orders.bp, auth.bp, dashboard.bp, health.bp, api.bp):

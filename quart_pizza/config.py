@@ -35,6 +35,9 @@ DEFAULTS: Final[dict[str, Any]] = {
     "GIL_SWITCH_INTERVAL": 0.0002,
     # Allocations between young-generation garbage collections (Python's default is 2000).
     "GC_GEN0_THRESHOLD": 20000,
+    # With TUNE_INTERPRETER: each worker claims a CPU of its own and runs all its threads there
+    # (cpus.py). Turn off where the workers should float, e.g. with more workers than cores.
+    "PIN_WORKERS_TO_CPUS": True,
     # How long a worker shows the menu it last read before reading it again (seconds).
     "MENU_CACHE_SECONDS": 5.0,
     # argon2id cost; the defaults are argon2-cffi's (RFC 9106 low-memory profile).

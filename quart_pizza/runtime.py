@@ -1,16 +1,29 @@
-"""Interpreter settings for a serving worker, each measured with the benchmark (bench/)."""
+"""Process settings for a serving worker, each measured with the benchmark (bench/)."""
 
 import gc
+import logging
+import os
 import sys
+from pathlib import Path
 
 from quart import Quart
 
+from . import cpus
 
-def init_app(app: Quart) -> None:
-    """Tune the interpreter once the worker has started (not in tests' or the CLI's process)."""
+log = logging.getLogger(__name__)
+
+
+def init_app(app: Quart, database: Path) -> None:
+    """Tune the worker once it has started (not in tests' or the CLI's process).
+
+    Registered after the database's `before_serving`, so that its threads exist when the worker
+    is pinned to a CPU; the CPU locks live next to the `database` file.
+    """
+    cpu_claim: tuple[int, int] | None = None
 
     @app.before_serving
     async def tune_interpreter() -> None:
+        nonlocal cpu_claim
         if not app.config["TUNE_INTERPRETER"]:
             return
         # A thread waiting for the GIL gets it after the switch interval (5 ms by default). The
@@ -23,3 +36,16 @@ def init_app(app: Quart) -> None:
         # often. p99 at 64 connections went from 91-92 ms to 58-63 ms (quick bench, 2 runs).
         gc.freeze()
         gc.set_threshold(app.config["GC_GEN0_THRESHOLD"], 20, 100)
+        if app.config["PIN_WORKERS_TO_CPUS"] and cpus.SUPPORTED:
+            cpu_claim = cpus.claim_cpu(database)
+            if cpu_claim is None:
+                log.warning("more workers than CPUs: worker %d runs on any of them", os.getpid())
+            else:
+                cpus.pin_process(cpu_claim[0])
+
+    @app.after_serving
+    async def release_cpu() -> None:
+        nonlocal cpu_claim
+        if cpu_claim is not None:
+            os.close(cpu_claim[1])
+            cpu_claim = None

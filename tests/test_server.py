@@ -184,3 +184,31 @@ def test_four_workers_start_together_on_a_new_file(tmp_path: Path) -> None:
     finally:
         stop_server(process)
     assert "Traceback" not in server.log.read_text()
+
+
+def worker_pids(master: int) -> list[int]:
+    """hypercorn's worker processes (multiprocessing's resource tracker is a child too)."""
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    return [
+        int(pid) for pid in children if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    ]
+
+
+def thread_cpus(pid: int) -> set[frozenset[int]]:
+    """The CPU sets that the threads of process `pid` may run on."""
+    return {frozenset(os.sched_getaffinity(int(tid))) for tid in os.listdir(f"/proc/{pid}/task")}
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs two CPUs")
+def test_each_worker_runs_on_a_cpu_of_its_own(tmp_path: Path) -> None:
+    process, server = start_server(tmp_path, workers=2)
+    try:
+        workers = worker_pids(process.pid)
+        assert len(workers) == 2
+        per_worker = [thread_cpus(pid) for pid in workers]
+        # All threads of a worker (event loop, writer, readers) share one CPU ...
+        assert all(len(cpus) == 1 and len(next(iter(cpus))) == 1 for cpus in per_worker)
+        # ... and the two workers' CPUs differ.
+        assert per_worker[0] != per_worker[1]
+    finally:
+        stop_server(process)
