@@ -8,6 +8,7 @@ from quart.typing import ResponseReturnValue
 from ..db import get_db
 from ..forms import FormError, parse_order_form
 from ..models.order import (
+    IdempotencyConflictError,
     Order,
     OrderRejectedError,
     UnknownAccountError,
@@ -30,6 +31,12 @@ from .menu import load_menu, render_menu
 bp = Blueprint("orders", __name__)
 
 MAX_ORDER_ID = 2**63 - 1  # SQLite's largest rowid; larger ids cannot exist
+# The form's key placed an order for someone else: an old page sent again after logging in
+# with another account. The API's wording ("Idempotency-Key") means nothing to a customer.
+FORM_USED_ELSEWHERE = (
+    "This form was already used to order from another account, so nothing was ordered now. "
+    "Please place your order again."
+)
 
 
 async def load_owned_order(order_id: int) -> Order | None:
@@ -68,6 +75,8 @@ async def create() -> ResponseReturnValue:
     except UnknownAccountError as error:
         log_out()
         return await render_menu(menu, form, {"order": str(error)}), 400
+    except IdempotencyConflictError:
+        return await render_menu(menu, form, {"order": FORM_USED_ELSEWHERE}), 400
     except OrderRejectedError as error:
         return await render_menu(menu, form, {"order": str(error)}), 400
     remember_order(order_id)

@@ -229,6 +229,22 @@ async def test_the_same_form_with_other_choices_is_a_new_order(
     assert await count_orders(db_path) == 2
 
 
+async def test_an_old_form_sent_from_another_account_is_refused_in_the_shops_words(
+    client: Client, auth: AuthActions, db_path: Path
+) -> None:
+    await auth.register("alice")
+    form = await form_with_key(client)
+    assert (await client.post("/orders/create", form=form)).status_code == 303
+    await auth.logout()
+    await auth.register("bob")  # then the same page is sent again, with bob's session
+    response = await client.post("/orders/create", form=form | {"csrf_token": await auth.token()})
+    assert response.status_code == 400
+    page = await response.get_data(as_text=True)
+    assert "already used to order from another account" in page
+    assert "Idempotency-Key" not in page
+    assert await count_orders(db_path) == 1
+
+
 async def test_every_menu_page_gets_a_new_form_key(client: Client) -> None:
     assert (await form_with_key(client))["order_key"] != (await form_with_key(client))["order_key"]
 
