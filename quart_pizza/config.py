@@ -32,7 +32,7 @@ DEFAULTS: Final[dict[str, Any]] = {
     "TUNE_INTERPRETER": True,
     # sys.setswitchinterval for each worker: how soon the writer thread gets the GIL back from
     # the event loop (seconds; Python's default is 0.005). See runtime.py.
-    "GIL_SWITCH_INTERVAL": 0.0002,
+    "GIL_SWITCH_INTERVAL": 0.001,
     # Allocations between young-generation garbage collections (Python's default is 2000).
     "GC_GEN0_THRESHOLD": 20000,
     # With TUNE_INTERPRETER: each worker claims a CPU of its own and runs all its threads there

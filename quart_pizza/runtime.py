@@ -29,7 +29,9 @@ def init_app(app: Quart, database: Path) -> None:
         # A thread waiting for the GIL gets it after the switch interval (5 ms by default). The
         # database writer thread takes the GIL back after every SQLite call; against a busy
         # event loop each batch then held the write lock for milliseconds per job. 0.2 ms cut
-        # the median hold of a batch from 3-5 ms to 1.3-1.5 ms at 256 connections.
+        # the median hold of a batch from 3-5 ms to 1.3-1.5 ms at 256 connections. Since the
+        # writer runs on its worker's own CPU (below), each forced switch is a context switch
+        # on that CPU: 1 ms took 4-10% more orders/s than 0.2 ms (README, tuning log).
         sys.setswitchinterval(app.config["GIL_SWITCH_INTERVAL"])
         # Everything alive after start-up (modules, app, templates) lives as long as the
         # worker: freeze it out of the collector's way, and collect the young generation less
