@@ -1,15 +1,18 @@
-"""A core of its own for each serving worker.
+"""A core of its own for each serving worker, once the workers fill the cores.
 
 hypercorn runs one worker process per core (hypercorn.toml). Left to the kernel, a worker's
 event loop and its database writer thread, which hand the GIL back and forth hundreds of times
 a second, move between the cores and meet the other worker there. Instead, each worker claims
-a CPU that no other worker of the same database holds and runs all its threads on it. With two
-workers on two cores, orders at 64 connections went from 1735/s (p99 64 ms) to 1884/s (p99 51 ms)
-(bench/, 6 rounds interleaved, medians; README tuning log).
+a CPU that no other worker of the same database holds, and once every CPU is claimed, runs all
+its threads on its own. With two workers on two cores, orders at 64 connections went from
+1735/s (p99 64 ms) to 1884/s (p99 51 ms) (bench/, 6 rounds interleaved, medians; README
+tuning log). A worker with cores to spare stays unpinned: a lone worker pinned to one of two
+cores accepted a burst of new connections far more slowly.
 """
 
 import fcntl
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Final
 
@@ -17,14 +20,18 @@ from typing import Final
 SUPPORTED: Final = hasattr(os, "sched_setaffinity") and os.path.isdir("/proc/self/task")
 
 
-def claim_cpu(lock_prefix: Path) -> tuple[int, int] | None:
-    """Lock the first CPU of this process's set that no other process holds: (cpu, lock fd).
+def _lock_path(lock_prefix: Path, cpu: int) -> str:
+    return f"{lock_prefix}.cpu-{cpu}.lock"
+
+
+def claim_cpu(lock_prefix: Path, cpus: Iterable[int]) -> tuple[int, int] | None:
+    """Lock the first of `cpus` that no other process holds: (cpu, lock fd).
 
     The claim lasts until the fd is closed or the process ends, so the worker that replaces a
     crashed one takes over its CPU. None when every CPU is taken.
     """
-    for cpu in sorted(os.sched_getaffinity(0)):
-        fd = os.open(f"{lock_prefix}.cpu-{cpu}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    for cpu in sorted(cpus):
+        fd = os.open(_lock_path(lock_prefix, cpu), os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -34,10 +41,24 @@ def claim_cpu(lock_prefix: Path) -> tuple[int, int] | None:
     return None
 
 
-def pin_process(cpu: int) -> None:
-    """Run every thread of this process on `cpu`; the threads it starts later inherit that."""
+def all_claimed(lock_prefix: Path, cpus: Iterable[int]) -> bool:
+    """True if every one of `cpus` is claimed (this process's own claim included)."""
+    for cpu in cpus:
+        fd = os.open(_lock_path(lock_prefix, cpu), os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            continue  # held: by another worker, or by this one's claim
+        finally:
+            os.close(fd)  # and with it the lock, if this probe took it
+        return False
+    return True
+
+
+def pin_process(cpus: set[int]) -> None:
+    """Run every thread of this process on `cpus`; the threads it starts later inherit that."""
     for tid in os.listdir("/proc/self/task"):
         try:
-            os.sched_setaffinity(int(tid), {cpu})
+            os.sched_setaffinity(int(tid), cpus)
         except ProcessLookupError:  # the thread ended meanwhile
             pass

@@ -1,5 +1,6 @@
 """Process settings for a serving worker, each measured with the benchmark (bench/)."""
 
+import asyncio
 import gc
 import logging
 import os
@@ -20,10 +21,11 @@ def init_app(app: Quart, database: Path) -> None:
     is pinned to a CPU; the CPU locks live next to the `database` file.
     """
     cpu_claim: tuple[int, int] | None = None
+    pinning: asyncio.Task[None] | None = None
 
     @app.before_serving
     async def tune_interpreter() -> None:
-        nonlocal cpu_claim
+        nonlocal cpu_claim, pinning
         if not app.config["TUNE_INTERPRETER"]:
             return
         # A thread waiting for the GIL gets it after the switch interval (5 ms by default). The
@@ -39,15 +41,43 @@ def init_app(app: Quart, database: Path) -> None:
         gc.freeze()
         gc.set_threshold(app.config["GC_GEN0_THRESHOLD"], 20, 100)
         if app.config["PIN_WORKERS_TO_CPUS"] and cpus.SUPPORTED:
-            cpu_claim = cpus.claim_cpu(database)
+            allowed = os.sched_getaffinity(0)
+            for _ in range(CLAIM_ATTEMPTS):  # another worker's probe may hold a lock briefly
+                cpu_claim = cpus.claim_cpu(database, allowed)
+                if cpu_claim is not None:
+                    break
+                await asyncio.sleep(0.1)
             if cpu_claim is None:
                 log.warning("more workers than CPUs: worker %d runs on any of them", os.getpid())
             else:
-                cpus.pin_process(cpu_claim[0])
+                pinning = asyncio.create_task(pin_when_cores_fill(database, cpu_claim[0], allowed))
 
     @app.after_serving
     async def release_cpu() -> None:
-        nonlocal cpu_claim
+        nonlocal cpu_claim, pinning
+        if pinning is not None:
+            pinning.cancel()
+            pinning = None
         if cpu_claim is not None:
             os.close(cpu_claim[1])
             cpu_claim = None
+
+
+CLAIM_ATTEMPTS = 5
+PIN_CHECK_SECONDS = 1.0
+
+
+async def pin_when_cores_fill(database: Path, cpu: int, allowed: set[int]) -> None:
+    """Run on `cpu` alone while every CPU is claimed by a worker, on all of them otherwise.
+
+    A worker with cores to spare stays free to use them: a lone worker pinned to one of two
+    cores accepted a burst of new connections far more slowly (README, tuning log).
+    """
+    pinned = False
+    while True:
+        full = cpus.all_claimed(database, allowed)
+        if full != pinned:
+            cpus.pin_process({cpu} if full else allowed)
+            pinned = full
+            log.info("worker %d %s", os.getpid(), f"pinned to CPU {cpu}" if full else "unpinned")
+        await asyncio.sleep(PIN_CHECK_SECONDS)

@@ -199,16 +199,46 @@ def thread_cpus(pid: int) -> set[frozenset[int]]:
     return {frozenset(os.sched_getaffinity(int(tid))) for tid in os.listdir(f"/proc/{pid}/task")}
 
 
-@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs two CPUs")
-def test_each_worker_runs_on_a_cpu_of_its_own(tmp_path: Path) -> None:
-    process, server = start_server(tmp_path, workers=2)
+CPUS = sorted(os.sched_getaffinity(0))
+
+
+def settled_cpus(master: int, workers: int, pinned: bool) -> list[set[frozenset[int]]]:
+    """The CPU sets of each worker's threads, once they are (un)pinned, or after 10 s."""
+    deadline = time.monotonic() + 10
+    while True:
+        per_worker = [thread_cpus(pid) for pid in worker_pids(master)]
+        sets = [next(iter(cpus)) if len(cpus) == 1 else None for cpus in per_worker]
+        wanted = (
+            (lambda cpus: cpus is not None and len(cpus) == 1)
+            if pinned
+            else (lambda cpus: cpus == frozenset(CPUS))
+        )
+        if len(sets) == workers and all(wanted(cpus) for cpus in sets):
+            return per_worker
+        if time.monotonic() > deadline:
+            return per_worker
+        time.sleep(0.2)
+
+
+@pytest.mark.skipif(not 2 <= len(CPUS) <= 8, reason="needs two to eight CPUs")
+def test_workers_that_fill_the_cores_each_run_on_a_cpu_of_their_own(tmp_path: Path) -> None:
+    process, _ = start_server(tmp_path, workers=len(CPUS))
     try:
-        workers = worker_pids(process.pid)
-        assert len(workers) == 2
-        per_worker = [thread_cpus(pid) for pid in workers]
-        # All threads of a worker (event loop, writer, readers) share one CPU ...
-        assert all(len(cpus) == 1 and len(next(iter(cpus))) == 1 for cpus in per_worker)
-        # ... and the two workers' CPUs differ.
-        assert per_worker[0] != per_worker[1]
+        per_worker = settled_cpus(process.pid, len(CPUS), pinned=True)
     finally:
         stop_server(process)
+    # All threads of a worker (event loop, writer, readers) share one CPU ...
+    assert all(len(cpus) == 1 and len(next(iter(cpus))) == 1 for cpus in per_worker)
+    # ... and no two workers share one.
+    assert len({next(iter(cpus)) for cpus in per_worker}) == len(CPUS)
+
+
+@pytest.mark.skipif(len(CPUS) < 2, reason="needs two CPUs")
+def test_a_worker_with_cores_to_spare_is_not_pinned(tmp_path: Path) -> None:
+    process, _ = start_server(tmp_path, workers=1)
+    try:
+        time.sleep(2.5)  # more than two of its checks
+        per_worker = settled_cpus(process.pid, 1, pinned=False)
+    finally:
+        stop_server(process)
+    assert per_worker == [{frozenset(CPUS)}]
