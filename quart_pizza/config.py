@@ -35,8 +35,8 @@ DEFAULTS: Final[dict[str, Any]] = {
     "GIL_SWITCH_INTERVAL": 0.001,
     # Allocations between young-generation garbage collections (Python's default is 2000).
     "GC_GEN0_THRESHOLD": 20000,
-    # With TUNE_INTERPRETER: each worker claims a CPU of its own and runs all its threads there
-    # (cpus.py). Turn off where the workers should float, e.g. with more workers than cores.
+    # With TUNE_INTERPRETER: each worker claims a CPU of its own and, while the workers fill the
+    # cores, runs all its threads there (cpus.py). Off: the kernel places the workers.
     "PIN_WORKERS_TO_CPUS": True,
     # How long a worker shows the menu it last read before reading it again (seconds).
     "MENU_CACHE_SECONDS": 5.0,

@@ -20,8 +20,15 @@ from typing import Final
 SUPPORTED: Final = hasattr(os, "sched_setaffinity") and os.path.isdir("/proc/self/task")
 
 
-def _lock_path(lock_prefix: Path, cpu: int) -> str:
-    return f"{lock_prefix}.cpu-{cpu}.lock"
+def _try_lock(lock_prefix: Path, cpu: int) -> int | None:
+    """An fd holding the lock of `cpu`, or None if another holder has it (never waits)."""
+    fd = os.open(f"{lock_prefix}.cpu-{cpu}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    return fd
 
 
 def claim_cpu(lock_prefix: Path, cpus: Iterable[int]) -> tuple[int, int] | None:
@@ -31,27 +38,20 @@ def claim_cpu(lock_prefix: Path, cpus: Iterable[int]) -> tuple[int, int] | None:
     crashed one takes over its CPU. None when every CPU is taken.
     """
     for cpu in sorted(cpus):
-        fd = os.open(_lock_path(lock_prefix, cpu), os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            continue
-        return cpu, fd
+        fd = _try_lock(lock_prefix, cpu)
+        if fd is not None:
+            return cpu, fd
     return None
 
 
 def all_claimed(lock_prefix: Path, cpus: Iterable[int]) -> bool:
-    """True if every one of `cpus` is claimed (this process's own claim included)."""
+    """True if every one of `cpus` is claimed (this process's own claim included: a second
+    lock of the same file fails too)."""
     for cpu in cpus:
-        fd = os.open(_lock_path(lock_prefix, cpu), os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            continue  # held: by another worker, or by this one's claim
-        finally:
-            os.close(fd)  # and with it the lock, if this probe took it
-        return False
+        fd = _try_lock(lock_prefix, cpu)
+        if fd is not None:
+            os.close(fd)  # a free CPU: let go of it at once
+            return False
     return True
 
 

@@ -13,6 +13,10 @@ from . import cpus
 
 log = logging.getLogger(__name__)
 
+# Claiming a CPU is retried: another worker's check may hold a free CPU's lock for a moment.
+CLAIM_ATTEMPTS = 5
+PIN_CHECK_SECONDS = 1.0  # how often a worker checks whether the workers fill the cores
+
 
 def init_app(app: Quart, database: Path) -> None:
     """Tune the worker once it has started (not in tests' or the CLI's process).
@@ -42,7 +46,7 @@ def init_app(app: Quart, database: Path) -> None:
         gc.set_threshold(app.config["GC_GEN0_THRESHOLD"], 20, 100)
         if app.config["PIN_WORKERS_TO_CPUS"] and cpus.SUPPORTED:
             allowed = os.sched_getaffinity(0)
-            for _ in range(CLAIM_ATTEMPTS):  # another worker's probe may hold a lock briefly
+            for _ in range(CLAIM_ATTEMPTS):
                 cpu_claim = cpus.claim_cpu(database, allowed)
                 if cpu_claim is not None:
                     break
@@ -61,10 +65,6 @@ def init_app(app: Quart, database: Path) -> None:
         if cpu_claim is not None:
             os.close(cpu_claim[1])
             cpu_claim = None
-
-
-CLAIM_ATTEMPTS = 5
-PIN_CHECK_SECONDS = 1.0
 
 
 async def pin_when_cores_fill(database: Path, cpu: int, allowed: set[int]) -> None:

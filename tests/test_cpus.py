@@ -12,6 +12,12 @@ from quart_pizza.cpus import all_claimed, claim_cpu
 CPUS = sorted(os.sched_getaffinity(0))
 
 
+def release(claims: list[tuple[int, int] | None]) -> None:
+    for claim in claims:
+        if claim is not None:
+            os.close(claim[1])
+
+
 def test_claims_take_distinct_cpus_until_none_is_left(tmp_path: Path) -> None:
     prefix = tmp_path / "shop.sqlite3"
     claims = [claim_cpu(prefix, CPUS) for _ in CPUS]
@@ -19,9 +25,7 @@ def test_claims_take_distinct_cpus_until_none_is_left(tmp_path: Path) -> None:
         assert [claim[0] if claim else None for claim in claims] == CPUS
         assert claim_cpu(prefix, CPUS) is None
     finally:
-        for claim in claims:
-            if claim is not None:
-                os.close(claim[1])
+        release(claims)
 
 
 def test_a_released_cpu_is_claimed_again(tmp_path: Path) -> None:
@@ -58,9 +62,7 @@ def test_workers_of_other_databases_do_not_compete(tmp_path: Path) -> None:
     try:
         assert [claim[0] if claim else None for claim in claims] == [CPUS[0], CPUS[0]]
     finally:
-        for claim in claims:
-            if claim is not None:
-                os.close(claim[1])
+        release(claims)
 
 
 def test_the_cores_are_full_once_every_cpu_is_claimed(tmp_path: Path) -> None:

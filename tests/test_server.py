@@ -202,20 +202,21 @@ def thread_cpus(pid: int) -> set[frozenset[int]]:
 CPUS = sorted(os.sched_getaffinity(0))
 
 
+def settled(cpus: set[frozenset[int]], pinned: bool) -> bool:
+    """All threads share one CPU set: a single CPU if `pinned`, else every CPU."""
+    if len(cpus) != 1:
+        return False
+    (shared,) = cpus
+    return len(shared) == 1 if pinned else shared == frozenset(CPUS)
+
+
 def settled_cpus(master: int, workers: int, pinned: bool) -> list[set[frozenset[int]]]:
     """The CPU sets of each worker's threads, once they are (un)pinned, or after 10 s."""
     deadline = time.monotonic() + 10
     while True:
         per_worker = [thread_cpus(pid) for pid in worker_pids(master)]
-        sets = [next(iter(cpus)) if len(cpus) == 1 else None for cpus in per_worker]
-        wanted = (
-            (lambda cpus: cpus is not None and len(cpus) == 1)
-            if pinned
-            else (lambda cpus: cpus == frozenset(CPUS))
-        )
-        if len(sets) == workers and all(wanted(cpus) for cpus in sets):
-            return per_worker
-        if time.monotonic() > deadline:
+        done = len(per_worker) == workers and all(settled(cpus, pinned) for cpus in per_worker)
+        if done or time.monotonic() > deadline:
             return per_worker
         time.sleep(0.2)
 
