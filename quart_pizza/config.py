@@ -38,6 +38,9 @@ DEFAULTS: Final[dict[str, Any]] = {
     # With TUNE_INTERPRETER: each worker claims a CPU of its own and, while the workers fill the
     # cores, runs all its threads there (cpus.py). Off: the kernel places the workers.
     "PIN_WORKERS_TO_CPUS": True,
+    # With TUNE_INTERPRETER: each worker of several accepts connections from a listening socket
+    # of its own instead of the one hypercorn shares (listeners.py). Off: they share it.
+    "OWN_LISTENING_SOCKETS": True,
     # How long a worker shows the menu it last read before reading it again (seconds).
     "MENU_CACHE_SECONDS": 5.0,
     # argon2id cost; the defaults are argon2-cffi's (RFC 9106 low-memory profile).

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from quart import Quart
 
-from . import cpus
+from . import cpus, listeners
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ def init_app(app: Quart, database: Path) -> None:
     pinning: asyncio.Task[None] | None = None
 
     @app.before_serving
-    async def tune_interpreter() -> None:
+    async def tune_worker() -> None:
         nonlocal cpu_claim, pinning
         if not app.config["TUNE_INTERPRETER"]:
             return
@@ -44,6 +44,9 @@ def init_app(app: Quart, database: Path) -> None:
         # often. p99 at 64 connections went from 91-92 ms to 58-63 ms (quick bench, 2 runs).
         gc.freeze()
         gc.set_threshold(app.config["GC_GEN0_THRESHOLD"], 20, 100)
+        if app.config["OWN_LISTENING_SOCKETS"] and listeners.SUPPORTED:
+            for address in listeners.own_listening_sockets():
+                log.info("worker %d listens on %s with a socket of its own", os.getpid(), address)
         if app.config["PIN_WORKERS_TO_CPUS"] and cpus.SUPPORTED:
             allowed = os.sched_getaffinity(0)
             for _ in range(CLAIM_ATTEMPTS):

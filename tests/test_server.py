@@ -243,3 +243,33 @@ def test_a_worker_with_cores_to_spare_is_not_pinned(tmp_path: Path) -> None:
     finally:
         stop_server(process)
     assert per_worker == [{frozenset(CPUS)}]
+
+
+def listening_sockets(pid: int, port: int) -> set[str]:
+    """The inodes of the sockets listening on `port` that process `pid` holds (from /proc)."""
+    listening = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "0A":  # 0A: LISTEN
+            listening.add(fields[9])
+    links = {os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()}
+    return {inode for inode in listening if f"socket:[{inode}]" in links}
+
+
+def test_each_worker_listens_on_a_socket_of_its_own(tmp_path: Path) -> None:
+    process, server = start_server(tmp_path, workers=2)
+    port = int(server.url.rsplit(":", 1)[1])
+    try:
+        deadline = time.monotonic() + 10  # the first worker may answer before the second listens
+        while True:
+            per_worker = [listening_sockets(pid, port) for pid in worker_pids(process.pid)]
+            if all(per_worker) and len(per_worker) == 2 or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        # The master's socket, which the workers would otherwise share, is not listening.
+        master = listening_sockets(process.pid, port)
+    finally:
+        stop_server(process)
+    assert [len(inodes) for inodes in per_worker] == [1, 1]
+    assert per_worker[0] != per_worker[1]
+    assert master == set()
