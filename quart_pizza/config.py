@@ -38,9 +38,10 @@ DEFAULTS: Final[dict[str, Any]] = {
     # With TUNE_INTERPRETER: each worker claims a CPU of its own and, while the workers fill the
     # cores, runs all its threads there (cpus.py). Off: the kernel places the workers.
     "PIN_WORKERS_TO_CPUS": True,
-    # With TUNE_INTERPRETER: each worker of several accepts connections from a listening socket
-    # of its own instead of the one hypercorn shares (listeners.py). Off: they share it.
-    "OWN_LISTENING_SOCKETS": True,
+    # With TUNE_INTERPRETER: each worker accepts connections from this many listening sockets of
+    # its own instead of the ones hypercorn shares between the workers (listeners.py). A worker
+    # accepts up to one connection per socket in each turn of its event loop. 0: share them.
+    "LISTENING_SOCKETS_PER_WORKER": 8,
     # How long a worker shows the menu it last read before reading it again (seconds).
     "MENU_CACHE_SECONDS": 5.0,
     # argon2id cost; the defaults are argon2-cffi's (RFC 9106 low-memory profile).

@@ -1,77 +1,86 @@
-"""A listening socket of its own for each hypercorn worker (Linux `SO_REUSEPORT`).
+"""Listening sockets of its own for each hypercorn worker (Linux `SO_REUSEPORT`).
 
-hypercorn binds its listening sockets in the parent process, with `SO_REUSEPORT` when it runs
-several workers, and every worker accepts from those same sockets. Which worker takes a new
-connection is then a race between their event loops, and a keep-alive connection stays with
-the winner: 256 of the benchmark's connections were seen split 66/190 between two workers.
+hypercorn binds its listening sockets in the parent process and every worker accepts from
+those same sockets. Two things then hold back a burst of new connections, such as the
+benchmark's 256 at once:
 
-Each worker instead replaces, at start-up and before hypercorn listens on them, the shared
-sockets it inherited by fresh ones bound to the same addresses. With `SO_REUSEPORT` the kernel
-spreads new connections over the workers' own sockets by a hash of their addresses. p99 at 256
-connections went from 242 to 191 ms and at 64 connections from 60 to 50 ms (bench/, 4 and 5
-rounds interleaved, medians; README tuning log).
+- Which worker takes a connection is a race between their event loops, and a keep-alive
+  connection stays with the winner: splits like 66/190 were seen.
+- libuv, under uvloop, accepts one connection per turn of the event loop, and a busy loop's
+  turn takes tens of milliseconds: a worker took a second to take its share of 256.
 
-A connection waiting in a worker's own queue when that worker stops is reset, where a shared
-socket would have kept it for another worker.
+So each worker, at start-up and before hypercorn listens, swaps each shared TCP socket for
+several sockets of its own bound to the same address with `SO_REUSEPORT`. The kernel spreads
+new connections over all the workers' sockets by a hash of their addresses, and a worker
+accepts up to one connection per socket in each turn. At 256 connections, 128 waiting
+connections were taken in under 50 ms instead of 0.5-1 s (README, tuning log).
+
+A connection still waiting in a worker's queue when that worker stops is reset, where a
+shared socket would have kept it for another worker.
 """
 
-import os
+import multiprocessing
 import socket
-import stat
+import sys
 from typing import Final
 
-# Linux: SO_REUSEPORT spreads connections over the sockets, and /proc/self/fd lists them.
-SUPPORTED: Final = hasattr(socket, "SO_REUSEPORT") and os.path.isdir("/proc/self/fd")
+from hypercorn.config import Sockets
+
+# SO_REUSEPORT spreads connections over the sockets on Linux only (BSDs give them all to one).
+SUPPORTED: Final = sys.platform == "linux"
 INET_FAMILIES: Final = (socket.AF_INET, socket.AF_INET6)
 
 
-def _is_shared_listener(sock: socket.socket) -> bool:
-    """Whether `sock` is a listening socket hypercorn bound for its workers but did not start.
+def inherited_sockets() -> Sockets | None:
+    """The listening sockets hypercorn's parent handed to this worker process, if it is one.
 
-    Only hypercorn's inherited sockets are TCP sockets that are bound to a port with
-    `SO_REUSEPORT` set, yet neither listening nor connected.
+    hypercorn starts each worker as a `multiprocessing` process and passes the sockets to its
+    target as the `sockets` argument; the process object keeps its arguments while it runs.
     """
-    if sock.family not in INET_FAMILIES or sock.type != socket.SOCK_STREAM:
-        return False
-    if sock.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN):
-        return False
-    if not sock.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT):
-        return False
-    if sock.getsockname()[1] == 0:
-        return False
-    try:
-        sock.getpeername()
-    except OSError:
-        return True
-    return False
+    arguments = getattr(multiprocessing.current_process(), "_kwargs", {})
+    sockets = arguments.get("sockets")
+    return sockets if isinstance(sockets, Sockets) else None
 
 
-def own_listening_sockets() -> list[str]:
-    """Swap each inherited shared listening socket for one of this process's own.
+def _unstarted_tcp(sock: socket.socket) -> bool:
+    """A TCP socket nobody listens on yet (a socket handed over by systemd already listens)."""
+    return (
+        sock.family in INET_FAMILIES
+        and sock.type == socket.SOCK_STREAM
+        and not sock.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN)
+    )
 
-    The file descriptor keeps its number, so hypercorn listens on the new socket without
-    knowing. Returns the addresses swapped; nothing is swapped under a single worker, whose
-    socket hypercorn binds without `SO_REUSEPORT`.
+
+def _bound_socket(shared: socket.socket) -> socket.socket:
+    """A new socket bound to `shared`'s address, set up as hypercorn sets up its own."""
+    own = socket.socket(shared.family, socket.SOCK_STREAM)
+    own.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    own.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    own.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    own.bind(shared.getsockname())
+    own.setblocking(False)
+    return own
+
+
+def own_listening_sockets(sockets: Sockets, per_socket: int) -> list[str]:
+    """Replace each unstarted TCP socket in `sockets` by `per_socket` of this process's own.
+
+    Returns the addresses whose sockets were replaced.
     """
-    swapped = []
-    for name in os.listdir("/proc/self/fd"):
-        fd = int(name)
-        try:
-            if not stat.S_ISSOCK(os.fstat(fd).st_mode):
+    replaced = []
+    for listeners in (sockets.secure_sockets, sockets.insecure_sockets):
+        own: list[socket.socket] = []
+        for shared in listeners:
+            if not _unstarted_tcp(shared):
+                own.append(shared)
                 continue
-            inherited = socket.socket(fileno=os.dup(fd))
-        except OSError:  # the listing's own descriptor, closed by now
-            continue
-        with inherited:
-            if not _is_shared_listener(inherited):
-                continue
-            address = inherited.getsockname()
-            with socket.socket(inherited.family, socket.SOCK_STREAM) as own:
-                own.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-                own.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-                own.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                own.bind(address)
-                own.setblocking(False)
-                os.dup2(own.fileno(), fd)
-            swapped.append(f"{address[0]}:{address[1]}")
-    return swapped
+            # Every socket bound to the port must allow reuse, the shared one included: with a
+            # single worker hypercorn leaves it off. The shared socket never listens, so the
+            # kernel never hands it a connection.
+            shared.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+            own.extend(_bound_socket(shared) for _ in range(per_socket))
+            host, port = shared.getsockname()[:2]
+            replaced.append(f"{host}:{port}")
+            shared.close()  # this process's copy; hypercorn's parent keeps its own
+        listeners[:] = own
+    return replaced

@@ -44,9 +44,11 @@ def init_app(app: Quart, database: Path) -> None:
         # often. p99 at 64 connections went from 91-92 ms to 58-63 ms (quick bench, 2 runs).
         gc.freeze()
         gc.set_threshold(app.config["GC_GEN0_THRESHOLD"], 20, 100)
-        if app.config["OWN_LISTENING_SOCKETS"] and listeners.SUPPORTED:
-            for address in listeners.own_listening_sockets():
-                log.info("worker %d listens on %s with a socket of its own", os.getpid(), address)
+        per_socket = app.config["LISTENING_SOCKETS_PER_WORKER"]
+        sockets = listeners.inherited_sockets()
+        if per_socket and listeners.SUPPORTED and sockets is not None:
+            for address in listeners.own_listening_sockets(sockets, per_socket):
+                log.info("worker %d: %d sockets of its own on %s", os.getpid(), per_socket, address)
         if app.config["PIN_WORKERS_TO_CPUS"] and cpus.SUPPORTED:
             allowed = os.sched_getaffinity(0)
             for _ in range(CLAIM_ATTEMPTS):

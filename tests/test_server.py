@@ -16,6 +16,7 @@ import httpx
 import pytest
 from itsdangerous import URLSafeTimedSerializer
 
+from quart_pizza.config import DEFAULTS
 from quart_pizza.migrations import load_migrations
 
 from .conftest import csrf_from, query
@@ -256,20 +257,22 @@ def listening_sockets(pid: int, port: int) -> set[str]:
     return {inode for inode in listening if f"socket:[{inode}]" in links}
 
 
-def test_each_worker_listens_on_a_socket_of_its_own(tmp_path: Path) -> None:
+def test_each_worker_listens_on_sockets_of_its_own(tmp_path: Path) -> None:
     process, server = start_server(tmp_path, workers=2)
     port = int(server.url.rsplit(":", 1)[1])
+    per_worker_sockets = DEFAULTS["LISTENING_SOCKETS_PER_WORKER"]
     try:
         deadline = time.monotonic() + 10  # the first worker may answer before the second listens
         while True:
             per_worker = [listening_sockets(pid, port) for pid in worker_pids(process.pid)]
-            if all(per_worker) and len(per_worker) == 2 or time.monotonic() > deadline:
+            counts = [len(inodes) for inodes in per_worker]
+            if counts == [per_worker_sockets] * 2 or time.monotonic() > deadline:
                 break
             time.sleep(0.2)
         # The master's socket, which the workers would otherwise share, is not listening.
         master = listening_sockets(process.pid, port)
     finally:
         stop_server(process)
-    assert [len(inodes) for inodes in per_worker] == [1, 1]
-    assert per_worker[0] != per_worker[1]
+    assert [len(inodes) for inodes in per_worker] == [per_worker_sockets] * 2
+    assert not per_worker[0] & per_worker[1]
     assert master == set()
