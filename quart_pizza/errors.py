@@ -22,6 +22,7 @@ MESSAGES: Final = {
     403: "You are not allowed to do that.",
     404: "We looked in every oven: that page is not here.",
     405: "That page does not take this kind of request.",
+    408: "We waited too long for the rest of that request. Please send it again.",
     413: "That request was far too large for us.",
     500: "Something went wrong on our side. Please try again in a moment.",
 }

@@ -1,0 +1,49 @@
+"""How one HTTP request reaches Quart: the body first, then the view, in one task."""
+
+import asyncio
+
+from hypercorn.typing import ASGIReceiveCallable, ASGISendCallable
+from quart import asgi
+
+
+class ASGIHTTPConnection(asgi.ASGIHTTPConnection):
+    """Quart's handler of one HTTP request, taking the whole (small) body before the view runs.
+
+    Quart runs each request as a task group of two tasks: the view, and a receiver that feeds
+    it the body as it arrives and cancels it if the client disconnects. Our requests are forms
+    and JSON of at most MAX_CONTENT_LENGTH bytes, which hypercorn usually has in full when the
+    request starts. So this reads the body first and then runs the view, both in the task
+    hypercorn already runs for the request: 3.2% fewer instructions per order (bench/,
+    README tuning log). It also stops reading a body as soon as it outgrows the limit (the view
+    then answers 413), where Quart queues all of it first.
+
+    A client that disconnects while its view runs no longer cancels the view: the view
+    finishes (an order it takes is stored) and its answer goes nowhere. A body that does not
+    arrive within BODY_TIMEOUT is left incomplete, and the view's read of it answers 408.
+    """
+
+    async def __call__(self, receive: ASGIReceiveCallable, send: ASGISendCallable) -> None:
+        send = asgi._convert_os_error(send)  # a failed send raises ClientDisconnectedError
+        request = self._create_request_from_scope(send)
+        limit = self.app.config["MAX_CONTENT_LENGTH"]  # as Quart gives it to the body
+        chunks: list[bytes] = []
+        received = 0
+        try:
+            async with asyncio.timeout(request.body_timeout):
+                while True:
+                    message = await receive()
+                    if message["type"] != "http.request":  # http.disconnect: nobody to answer
+                        return
+                    chunk = message.get("body", b"")
+                    chunks.append(chunk)
+                    received += len(chunk)
+                    if not message.get("more_body", False):
+                        break
+                    if limit is not None and received > limit:
+                        break  # the view's read of the body answers 413
+        except TimeoutError:
+            request.body_timeout = 0  # the view's read of the body answers 408 at once
+        else:
+            request.body.set_result(b"".join(chunks))
+            request.body_timeout = None  # the body is complete: no second timer to read it
+        await self.handle_request(request, send)
