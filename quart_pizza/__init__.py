@@ -11,7 +11,7 @@ from quart import Quart
 from quart_schema import QuartSchema
 
 from . import db, errors, runtime, security, templating
-from .asgi import ASGIHTTPConnection
+from .asgi import ASGIHTTPConnection, Request
 from .blueprints import api, auth, dashboard, health, menu, orders
 from .config import DEFAULTS, ENV_PREFIX, database_path, load_or_create_secret_key
 from .migrations import migrate
@@ -41,6 +41,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Quart:
     database = database_path(app.config["DATABASE_URL"], instance_path)
     app.session_interface = SessionInterface()
     app.asgi_http_class = ASGIHTTPConnection
+    app.request_class = Request
 
     db.init_app(app, database)
     app.extensions["quart_pizza.passwords"] = Passwords(

@@ -1,9 +1,24 @@
 """How one HTTP request reaches Quart: the body first, then the view, in one task."""
 
 import asyncio
+from functools import cached_property
 
+import quart
 from hypercorn.typing import ASGIReceiveCallable, ASGISendCallable
 from quart import asgi
+
+
+class Request(quart.Request):
+    """Quart's request, which works out the names of its blueprints once.
+
+    Quart looks them up for every kind of hook and handler it runs (a dozen times per request)
+    and splits the blueprint's name anew each time: 1.4% of the instructions of an order
+    (callgrind, README tuning log). The URL is matched before any hook runs.
+    """
+
+    @cached_property
+    def blueprints(self) -> list[str]:
+        return super().blueprints
 
 
 class ASGIHTTPConnection(asgi.ASGIHTTPConnection):

@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from quart import Quart
+from quart import Quart, request
 
 from quart_pizza import create_app
 
@@ -134,3 +134,17 @@ async def test_a_client_gone_before_its_body_came_gets_nothing(app: Quart, db_pa
 
     assert await call(app, receive) == []
     assert await count_orders(db_path) == 0
+
+
+async def test_hooks_of_the_requests_blueprint_run(app: Quart) -> None:
+    # The request works out its blueprints once: that must happen after the URL is matched.
+    seen: list[str] = []
+
+    async def hook() -> None:
+        seen.append(request.path)
+
+    app.before_request_funcs.setdefault("api", []).append(hook)
+    client = app.test_client()
+    assert (await client.get("/api/menu")).status_code == 200
+    assert (await client.get("/")).status_code == 200
+    assert seen == ["/api/menu"]
