@@ -8,7 +8,6 @@ from typing import Any
 
 import click
 from quart import Quart
-from quart_schema import QuartSchema
 
 from . import db, errors, runtime, security, templating
 from .asgi import ASGIHTTPConnection, Request
@@ -56,14 +55,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Quart:
     for blueprint in (menu.bp, orders.bp, auth.bp, dashboard.bp, health.bp, api.bp):
         app.register_blueprint(blueprint)
     templating.init_app(app)
-    QuartSchema(
-        app,
-        info={"title": "quart_pizza API", "version": "1"},
-        openapi_provider_class=api.ApiOpenAPIProvider,
-        swagger_ui_path="/docs",
-        redoc_ui_path=None,
-        scalar_ui_path=None,
-    )
+    api.init_schema(app)
 
     @app.cli.command("migrate")
     def migrate_command() -> None:

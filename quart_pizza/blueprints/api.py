@@ -10,8 +10,10 @@ from functools import partial
 from typing import Annotated, Any, Final
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
-from quart import Blueprint, abort, request, session, url_for
-from quart_schema import OpenAPIProvider, tag, validate_request, validate_response
+from quart import Blueprint, Quart, Response, abort, request, session, url_for
+from quart.typing import ResponseReturnValue, ResponseTypes
+from quart_schema import OpenAPIProvider, QuartSchema, tag, validate_request, validate_response
+from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Rule
 
 from ..db import get_db
@@ -31,6 +33,33 @@ class ApiOpenAPIProvider(OpenAPIProvider):
 
     def generate_rules(self) -> Iterable[Rule]:
         return (rule for rule in super().generate_rules() if rule.rule.startswith("/api/"))
+
+
+def init_schema(app: Quart) -> None:
+    """quart-schema: validation, OpenAPI at `/openapi.json` and docs at `/docs`.
+
+    quart-schema wraps `app.make_response` to turn the models views return into JSON, looking
+    for models in every return value. The pages and redirects return a finished `Response`,
+    which holds none: those skip the search (2.1% of the instructions of an order; callgrind,
+    README tuning log).
+    """
+    quart_make_response = app.make_response
+    QuartSchema(
+        app,
+        info={"title": "quart_pizza API", "version": "1"},
+        openapi_provider_class=ApiOpenAPIProvider,
+        swagger_ui_path="/docs",
+        redoc_ui_path=None,
+        scalar_ui_path=None,
+    )
+    schema_make_response = app.make_response
+
+    async def make_response(result: ResponseReturnValue | HTTPException) -> ResponseTypes:
+        if isinstance(result, Response):
+            return await quart_make_response(result)
+        return await schema_make_response(result)
+
+    app.make_response = make_response  # type: ignore[method-assign]
 
 
 IDEMPOTENCY_KEY: Final = re.compile(r"[\x21-\x7e]{1,255}")  # visible ASCII, like a UUID
