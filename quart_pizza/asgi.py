@@ -28,13 +28,13 @@ class ASGIHTTPConnection(asgi.ASGIHTTPConnection):
     it the body as it arrives and cancels it if the client disconnects. Our requests are forms
     and JSON of at most MAX_CONTENT_LENGTH bytes, which hypercorn usually has in full when the
     request starts. So this reads the body first and then runs the view, both in the task
-    hypercorn already runs for the request: 3.2% fewer instructions per order (bench/,
-    README tuning log). It also stops reading a body as soon as it outgrows the limit (the view
+    hypercorn already runs for the request: 2.6% fewer instructions per order
+    (bench/instructions.py, README tuning log). It also stops reading a body as soon as it outgrows the limit (the view
     then answers 413), where Quart queues all of it first.
 
     A client that disconnects while its view runs no longer cancels the view: the view
     finishes (an order it takes is stored) and its answer goes nowhere. A body that does not
-    arrive within BODY_TIMEOUT is left incomplete, and the view's read of it answers 408.
+    arrive within BODY_TIMEOUT is left incomplete, and the view's read of it answers 408 at once.
     """
 
     async def __call__(self, receive: ASGIReceiveCallable, send: ASGISendCallable) -> None:
