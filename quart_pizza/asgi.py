@@ -29,8 +29,8 @@ class ASGIHTTPConnection(asgi.ASGIHTTPConnection):
     and JSON of at most MAX_CONTENT_LENGTH bytes, which hypercorn usually has in full when the
     request starts. So this reads the body first and then runs the view, both in the task
     hypercorn already runs for the request: 2.6% fewer instructions per order
-    (bench/instructions.py, README tuning log). It also stops reading a body as soon as it outgrows the limit (the view
-    then answers 413), where Quart queues all of it first.
+    (bench/instructions.py, README tuning log). It also stops reading a body as soon as it
+    outgrows the limit (the view then answers 413), where Quart queues all of it first.
 
     A client that disconnects while its view runs no longer cancels the view: the view
     finishes (an order it takes is stored) and its answer goes nowhere. A body that does not
