@@ -17,31 +17,13 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 from pathlib import Path
 
-import httpx
-
-from bench.run import ROOT, Server, free_port, register
+from bench.run import ROOT, Server, free_port, register, wait_healthy
 
 CONNECTIONS = 16
 WARM_UP_ORDERS = 320
 FORM = "pizza=margherita&size=medium&quantity=2&csrf_token={}"
-
-
-def wait_healthy(server: Server, limit: float = 300) -> None:
-    """Like bench.run's, with the patience that valgrind's 50-fold slowdown needs."""
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise SystemExit("hypercorn exited at start under valgrind")
-        try:
-            if httpx.get(f"{server.url}/healthz", timeout=10).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.5)
-    raise SystemExit("hypercorn did not start under valgrind")
 
 
 def place_orders(port: int, customers: list[tuple[str, str, str]], orders: int) -> None:
@@ -99,12 +81,13 @@ def main() -> None:
             sys.executable, "-m", "hypercorn", "-c", "hypercorn.toml", "--workers", "0",
             "--bind", f"127.0.0.1:{port}", "quart_pizza:create_app()",
         ]  # fmt: skip
-        with open(Path(workdir) / "hypercorn.log", "wb") as log:
-            process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
+        log = Path(workdir) / "hypercorn.log"
+        with log.open("wb") as output:
+            process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=output)
         server = Server("quart", process, f"http://127.0.0.1:{port}", Path(workdir),
                         "pizza_session", 303, 0)  # fmt: skip
         try:
-            wait_healthy(server)
+            wait_healthy(server, log, limit=300)  # valgrind slows start-up 50-fold
             customers = asyncio.run(register(server, CONNECTIONS))
             place_orders(port, customers, WARM_UP_ORDERS)
             subprocess.run(["callgrind_control", "--instr=on", str(process.pid)], check=True,

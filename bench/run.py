@@ -103,8 +103,8 @@ def free_port() -> int:
         return port
 
 
-def wait_healthy(server: Server, log: Path) -> None:
-    deadline = time.monotonic() + 60
+def wait_healthy(server: Server, log: Path, limit: float = 60) -> None:
+    deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
             raise SystemExit(f"{server.app} exited at start:\n{log.read_text()[-3000:]}")
