@@ -42,6 +42,9 @@ DEFAULTS: Final[dict[str, Any]] = {
     # its own instead of the ones hypercorn shares between the workers (listeners.py). A worker
     # accepts up to one connection per socket in each turn of its event loop. 0: share them.
     "LISTENING_SOCKETS_PER_WORKER": 8,
+    # With TUNE_INTERPRETER: hypercorn's keep-alive timeout runs as a timer of the event loop
+    # instead of a task started and cancelled for every request (keepalive.py).
+    "IDLE_TIMER_HANDLES": True,
     # How long a worker shows the menu it last read before reading it again (seconds).
     "MENU_CACHE_SECONDS": 5.0,
     # argon2id cost; the defaults are argon2-cffi's (RFC 9106 low-memory profile).

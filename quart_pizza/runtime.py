@@ -9,7 +9,7 @@ from pathlib import Path
 
 from quart import Quart
 
-from . import cpus, listeners
+from . import cpus, keepalive, listeners
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,8 @@ def init_app(app: Quart, database: Path) -> None:
         # often. p99 at 64 connections went from 91-92 ms to 58-63 ms (quick bench, 2 runs).
         gc.freeze()
         gc.set_threshold(app.config["GC_GEN0_THRESHOLD"], 20, 100)
+        if app.config["IDLE_TIMER_HANDLES"]:
+            keepalive.install()
         per_socket = app.config["LISTENING_SOCKETS_PER_WORKER"]
         sockets = listeners.inherited_sockets()
         if per_socket and listeners.SUPPORTED and sockets is not None:

@@ -41,7 +41,10 @@ def free_port() -> int:
         return port
 
 
-def start_server(tmp_path: Path, workers: int) -> tuple[subprocess.Popen[bytes], Server]:
+def start_server(
+    tmp_path: Path, workers: int, *options: str
+) -> tuple[subprocess.Popen[bytes], Server]:
+    """hypercorn as configured by hypercorn.toml, with `options` added to its command line."""
     port = free_port()
     database = tmp_path / "e2e.sqlite3"
     log = tmp_path / "hypercorn.log"
@@ -63,6 +66,7 @@ def start_server(tmp_path: Path, workers: int) -> tuple[subprocess.Popen[bytes],
         f"127.0.0.1:{port}",
         "--workers",
         str(workers),
+        *options,
         "quart_pizza:create_app()",
     ]
     with log.open("wb") as output:

@@ -1,0 +1,122 @@
+"""hypercorn's keep-alive timeout as a timer of the event loop instead of a task per request.
+
+hypercorn's asyncio server keeps, for each connection, an idle task that sleeps for
+`keep_alive_timeout` (or until the worker stops) and then closes the connection. It starts a
+new such task after every response, and when the next request arrives it cancels the task
+and waits for it to end before it creates the request's stream. So every request costs a task
+started and cancelled, and two turns of a busy event loop before its view is even scheduled:
+3.6% of the instructions of an order (bench/instructions.py, README tuning log).
+
+`install()` makes hypercorn's TCP server use `IdleTimer`: the same timeout as a timer handle of
+the event loop, armed after each response and cancelled when a request arrives, and fired at
+once for every idle connection when the worker stops, as hypercorn's task would. It replaces a
+name in a hypercorn module, so it checks first that the module still has the shape it relies
+on; if not, it leaves hypercorn alone (tests/test_keepalive.py catches that).
+"""
+
+import asyncio
+import logging
+import weakref
+from collections.abc import Callable
+from functools import partial
+from typing import Any, Protocol
+
+from hypercorn.asyncio import tcp_server
+
+log = logging.getLogger(__name__)
+
+
+class _Context(Protocol):
+    terminated: Any  # hypercorn's event, set when the worker stops
+
+
+class _Connection(Protocol):
+    """What `IdleTimer` uses of hypercorn's `TCPServer`."""
+
+    config: Any
+    context: _Context
+
+    async def _initiate_server_close(self) -> None: ...
+
+
+class _Spawner(Protocol):
+    def spawn(self, func: Callable[..., Any], *args: Any) -> None: ...
+
+
+class IdleTimer:
+    """A connection's idle timeout: hypercorn's `AsyncioSingleTask` as `TCPServer` uses it."""
+
+    # The armed timers of each worker (hypercorn's context), fired at once when it stops.
+    _armed: "weakref.WeakKeyDictionary[_Context, set[IdleTimer]]" = weakref.WeakKeyDictionary()
+    _watchers: set[asyncio.Task[None]] = set()
+
+    def __init__(self) -> None:
+        self._handle: asyncio.TimerHandle | None = None
+        self._close: Callable[[], None] | None = None
+        self._armed_in: set[IdleTimer] | None = None
+
+    async def restart(self, task_group: _Spawner, action: Callable[[], Any]) -> None:
+        """Arm the timer; `action` is the server's own idle coroutine function, not run here."""
+        self._disarm()
+        connection: _Connection = action.__self__  # type: ignore[attr-defined]
+        context = connection.context
+        # What hypercorn's idle task does once its time is up.
+        self._close = partial(task_group.spawn, connection._initiate_server_close)
+        if context.terminated.is_set():
+            self._fire()
+            return
+        loop = asyncio.get_running_loop()
+        self._handle = loop.call_later(connection.config.keep_alive_timeout, self._fire)
+        self._armed_in = self._armed_of(context)
+        self._armed_in.add(self)
+
+    async def stop(self) -> None:
+        self._disarm()
+        self._close = None  # no reference cycle back to the connection
+
+    def _disarm(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+        if self._armed_in is not None:
+            self._armed_in.discard(self)
+            self._armed_in = None
+
+    def _fire(self) -> None:
+        self._disarm()
+        close, self._close = self._close, None
+        if close is not None:
+            close()
+
+    @classmethod
+    def _armed_of(cls, context: _Context) -> "set[IdleTimer]":
+        """The armed timers of the worker `context` belongs to, watched for its stop."""
+        armed = cls._armed.get(context)
+        if armed is None:
+            armed = cls._armed[context] = set()
+
+            async def close_idle_connections_on_stop() -> None:
+                await context.terminated.wait()
+                for timer in list(armed):
+                    timer._fire()
+
+            task = asyncio.get_running_loop().create_task(close_idle_connections_on_stop())
+            cls._watchers.add(task)
+            task.add_done_callback(cls._watchers.discard)
+        return armed
+
+
+def install() -> bool:
+    """Make hypercorn's asyncio TCP server use `IdleTimer`; False if its code has changed."""
+    server = getattr(tcp_server, "TCPServer", None)
+    fits = (
+        getattr(tcp_server, "AsyncioSingleTask", None) is not None
+        and server is not None
+        and callable(getattr(server, "_idle_timeout", None))
+        and callable(getattr(server, "_initiate_server_close", None))
+    )
+    if not fits:
+        log.warning("hypercorn's TCP server has changed: its own keep-alive tasks stay in use")
+        return False
+    tcp_server.AsyncioSingleTask = IdleTimer  # type: ignore[assignment,attr-defined]
+    return True
