@@ -5,7 +5,7 @@ hypercorn's asyncio server keeps, for each connection, an idle task that sleeps 
 new such task after every response, and when the next request arrives it cancels the task
 and waits for it to end before it creates the request's stream. So every request costs a task
 started and cancelled, and two turns of a busy event loop before its view is even scheduled:
-3.6% of the instructions of an order (bench/instructions.py, README tuning log).
+4.1% of the instructions of an order (bench/instructions.py, README tuning log).
 
 `install()` makes hypercorn's TCP server use `IdleTimer`: the same timeout as a timer handle of
 the event loop, armed after each response and cancelled when a request arrives, and fired at
@@ -47,53 +47,55 @@ class IdleTimer:
     """A connection's idle timeout: hypercorn's `AsyncioSingleTask` as `TCPServer` uses it."""
 
     # The armed timers of each worker (hypercorn's context), fired at once when it stops.
-    _armed: "weakref.WeakKeyDictionary[_Context, set[IdleTimer]]" = weakref.WeakKeyDictionary()
+    _armed_by_worker: "weakref.WeakKeyDictionary[_Context, set[IdleTimer]]" = (
+        weakref.WeakKeyDictionary()
+    )
     _watchers: set[asyncio.Task[None]] = set()
 
     def __init__(self) -> None:
         self._handle: asyncio.TimerHandle | None = None
+        # Bound at the first restart: a connection keeps its server, worker and task group.
         self._close: Callable[[], None] | None = None
-        self._armed_in: set[IdleTimer] | None = None
+        self._terminated: Any = None
+        self._timeout = 0.0
+        self._armed: set[IdleTimer] = set()
 
     async def restart(self, task_group: _Spawner, action: Callable[[], Any]) -> None:
         """Arm the timer; `action` is the server's own idle coroutine function, not run here."""
         self._disarm()
-        connection: _Connection = action.__self__  # type: ignore[attr-defined]
-        context = connection.context
-        # What hypercorn's idle task does once its time is up.
-        self._close = partial(task_group.spawn, connection._initiate_server_close)
-        if context.terminated.is_set():
-            self._fire()
+        if self._close is None:
+            connection: _Connection = action.__self__  # type: ignore[attr-defined]
+            # What hypercorn's idle task does once its time is up.
+            self._close = partial(task_group.spawn, connection._initiate_server_close)
+            self._terminated = connection.context.terminated
+            self._timeout = connection.config.keep_alive_timeout
+            self._armed = self._armed_of(connection.context)
+        if self._terminated.is_set():
+            self._close()
             return
-        loop = asyncio.get_running_loop()
-        self._handle = loop.call_later(connection.config.keep_alive_timeout, self._fire)
-        self._armed_in = self._armed_of(context)
-        self._armed_in.add(self)
+        self._handle = asyncio.get_running_loop().call_later(self._timeout, self._fire)
+        self._armed.add(self)
 
     async def stop(self) -> None:
         self._disarm()
-        self._close = None  # no reference cycle back to the connection
 
     def _disarm(self) -> None:
         if self._handle is not None:
             self._handle.cancel()
             self._handle = None
-        if self._armed_in is not None:
-            self._armed_in.discard(self)
-            self._armed_in = None
+            self._armed.discard(self)
 
     def _fire(self) -> None:
         self._disarm()
-        close, self._close = self._close, None
-        if close is not None:
-            close()
+        assert self._close is not None  # armed only after binding
+        self._close()
 
     @classmethod
     def _armed_of(cls, context: _Context) -> "set[IdleTimer]":
         """The armed timers of the worker `context` belongs to, watched for its stop."""
-        armed = cls._armed.get(context)
+        armed = cls._armed_by_worker.get(context)
         if armed is None:
-            armed = cls._armed[context] = set()
+            armed = cls._armed_by_worker[context] = set()
 
             async def close_idle_connections_on_stop() -> None:
                 await context.terminated.wait()
