@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 from quart import Quart, Response, abort, request, session
 
-from .sessions import ensure_guest_key
+from .sessions import ensure_guest_key, vary_on_cookie
 
 CSRF_FIELD: Final = "csrf_token"
 CSRF_HEADER: Final = "X-CSRF-Token"
@@ -91,7 +91,7 @@ async def add_security_headers(response: Response) -> Response:
         # Every page shows who is logged in: shared caches must not store it.
         headers.add("Cache-Control", "no-store")
         if not redirect:
-            response.vary.add("Cookie")
+            vary_on_cookie(headers)
     return response
 
 

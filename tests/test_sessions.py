@@ -4,14 +4,15 @@ from typing import Any
 
 import pytest
 from itsdangerous import BadSignature
-from quart import Quart
+from quart import Quart, session
 from quart.sessions import SecureCookieSessionInterface
 from quart.typing import TestClientProtocol as Client
+from werkzeug.datastructures import Headers
 
 from quart_pizza import create_app
-from quart_pizza.sessions import SessionInterface
+from quart_pizza.sessions import SessionInterface, vary_on_cookie
 
-from .conftest import AuthActions
+from .conftest import AuthActions, OrderActions
 
 
 def quart_serializer(app: Quart) -> Any:
@@ -53,3 +54,53 @@ async def test_flashed_messages_survive_the_compact_json(client: Client, auth: A
     assert "Welcome, jack! Your account is ready." in html
     html = await (await client.get("/dashboard")).get_data(as_text=True)
     assert "Welcome, jack" not in html  # shown once
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        (None, "Cookie"),
+        ("Accept-Encoding", "Accept-Encoding, Cookie"),
+        ("Accept-Encoding, cookie", "Accept-Encoding, cookie"),
+    ],
+)
+def test_vary_on_cookie_adds_it_once(before: str | None, after: str) -> None:
+    headers = Headers() if before is None else Headers({"Vary": before})
+    vary_on_cookie(headers)
+    vary_on_cookie(headers)
+    assert headers.getlist("Vary") == [after]
+
+
+async def test_every_answer_that_reads_the_session_varies_on_cookie_once(
+    client: Client, auth: AuthActions, orders: OrderActions
+) -> None:
+    await auth.register("kim")
+    placed = await orders.place()  # a redirect that sets the cookie
+    page = await client.get("/success")  # a page that reads the session
+    for response in (placed, page):
+        assert [v.strip() for v in response.headers["Vary"].split(",")].count("Cookie") == 1
+
+
+async def test_the_reused_signer_signs_each_cookie_afresh(app: Quart, client: Client) -> None:
+    serializer = SessionInterface().get_signing_serializer(app)
+    assert serializer is not None
+    first = serializer.dumps({"order_id": 1})
+    second = serializer.dumps({"order_id": 2})
+    assert serializer.loads(first) == {"order_id": 1}
+    assert serializer.loads(second) == {"order_id": 2}
+    assert quart_serializer(app).loads(second) == {"order_id": 2}
+    with pytest.raises(BadSignature):
+        serializer.loads(first[:-2] + ("A" if first[-2] != "A" else "B") + first[-1])
+
+
+async def test_emptied_session_deletes_the_cookie(app: Quart, client: Client) -> None:
+    @app.get("/test-clear")
+    async def clear() -> str:
+        session.clear()
+        return ""
+
+    await client.get("/")  # a session with a CSRF token
+    response = await client.get("/test-clear")
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("pizza_session=;") and "Max-Age=0" in cookie
+    assert "Cookie" in response.vary
