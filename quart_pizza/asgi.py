@@ -1,4 +1,4 @@
-"""How one HTTP request reaches Quart: the body first, then the view, in one task."""
+"""How one HTTP request passes between hypercorn and Quart: in one task, in few messages."""
 
 import asyncio
 from functools import cached_property
@@ -6,6 +6,9 @@ from functools import cached_property
 import quart
 from hypercorn.typing import ASGIReceiveCallable, ASGISendCallable
 from quart import asgi
+from quart.typing import ResponseTypes
+from quart.utils import encode_headers
+from quart.wrappers.response import DataBody
 
 
 class Request(quart.Request):
@@ -62,3 +65,30 @@ class ASGIHTTPConnection(asgi.ASGIHTTPConnection):
             request.body.set_result(b"".join(chunks))
             request.body_timeout = None  # the body is complete: no second timer to read it
         await self.handle_request(request, send)
+
+    async def _send_response(self, send: ASGISendCallable, response: ResponseTypes) -> None:
+        """Send a response held in memory (pages, redirects, JSON) as two ASGI messages.
+
+        Quart sends every body through an async iterator, one message per chunk and an empty
+        one to end it: three messages, each through hypercorn's send path, where a body in
+        memory needs its start and one last message: 0.9% fewer instructions per order
+        (bench/instructions.py). Files and streams go Quart's own way.
+        """
+        body = getattr(response, "response", None)
+        if type(body) is not DataBody:
+            await super()._send_response(send, response)
+            return
+        await send(
+            {
+                "type": "http.response.start",
+                "status": response.status_code,
+                "headers": encode_headers(response.headers),
+            }
+        )
+        await send(
+            {
+                "type": "http.response.body",
+                "body": body.data[body.begin : body.end],
+                "more_body": False,
+            }
+        )

@@ -18,7 +18,7 @@ from .conftest import count_orders, csrf_from
 Message = dict[str, Any]
 
 
-def scope(cookie: str = "") -> dict[str, Any]:
+def scope(cookie: str = "", method: str = "POST", path: str = "/orders/create") -> dict[str, Any]:
     headers = [(b"host", b"shop.test"), (b"content-type", b"application/x-www-form-urlencoded")]
     if cookie:
         headers.append((b"cookie", cookie.encode()))
@@ -26,10 +26,10 @@ def scope(cookie: str = "") -> dict[str, Any]:
         "type": "http",
         "asgi": {"version": "3.0"},
         "http_version": "1.1",
-        "method": "POST",
+        "method": method,
         "scheme": "http",
-        "path": "/orders/create",
-        "raw_path": b"/orders/create",
+        "path": path,
+        "raw_path": path.encode(),
         "query_string": b"",
         "root_path": "",
         "headers": headers,
@@ -40,7 +40,7 @@ def scope(cookie: str = "") -> dict[str, Any]:
 
 
 async def call(
-    app: Quart, receive: Callable[[], Awaitable[Message]], cookie: str = ""
+    app: Quart, receive: Callable[[], Awaitable[Message]], cookie: str = "", **request: str
 ) -> list[Message]:
     """Run one request through the app's ASGI interface; returns what it sent."""
     sent: list[Message] = []
@@ -48,7 +48,7 @@ async def call(
     async def send(message: Message) -> None:
         sent.append(message)
 
-    await asyncio.wait_for(app(scope(cookie), receive, send), 10)  # type: ignore[arg-type]
+    await asyncio.wait_for(app(scope(cookie, **request), receive, send), 10)  # type: ignore[arg-type]
     return sent
 
 
@@ -89,6 +89,9 @@ async def test_an_order_whose_body_comes_in_parts_is_taken(app: Quart, db_path: 
 
     assert status(sent) == 303
     assert await count_orders(db_path) == 1
+    # A response held in memory leaves as its start and one last body message.
+    assert [m["type"] for m in sent] == ["http.response.start", "http.response.body"]
+    assert sent[1] == {"type": "http.response.body", "body": b"", "more_body": False}
 
 
 async def test_a_body_past_the_limit_is_not_read_further(app: Quart, db_path: Path) -> None:
@@ -148,3 +151,20 @@ async def test_hooks_of_the_requests_blueprint_run(app: Quart) -> None:
     assert (await client.get("/api/menu")).status_code == 200
     assert (await client.get("/")).status_code == 200
     assert seen == ["/api/menu"]
+
+
+async def test_a_page_leaves_in_two_messages(app: Quart) -> None:
+    sent = await call(app, parts(), method="GET", path="/")
+    assert status(sent) == 200
+    assert [m["type"] for m in sent] == ["http.response.start", "http.response.body"]
+    assert sent[1]["more_body"] is False and b"Margherita" in sent[1]["body"]
+    assert (b"content-length", str(len(sent[1]["body"])).encode()) in sent[0]["headers"]
+
+
+async def test_a_file_is_sent_in_chunks_as_quart_sends_it(app: Quart) -> None:
+    sent = await call(app, parts(), method="GET", path="/static/style.css")
+    assert status(sent) == 200
+    bodies = [m for m in sent if m["type"] == "http.response.body"]
+    assert [m["more_body"] for m in bodies] == [True] * (len(bodies) - 1) + [False]
+    css = Path(app.static_folder or "", "style.css").read_bytes()
+    assert b"".join(m["body"] for m in bodies) == css
