@@ -37,6 +37,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Quart:
         # Every worker and every restart reads the same key from the instance folder.
         app.config["SECRET_KEY"] = load_or_create_secret_key(instance_path)
     app.config["SECRET_KEY"] = str(app.config["SECRET_KEY"])
+    # Without a level of its own the app's log inherits the root logger's WARNING, and its
+    # INFO lines (which CPU a worker runs on, its sockets) never appear.
+    app.logger.setLevel(app.config["LOG_LEVEL"])
     database = database_path(app.config["DATABASE_URL"], instance_path)
     app.session_interface = SessionInterface()
     app.asgi_http_class = ASGIHTTPConnection

@@ -24,6 +24,9 @@ DEFAULTS: Final[dict[str, Any]] = {
     "MAX_CONTENT_LENGTH": 16 * 1024,
     "BODY_TIMEOUT": 10,
     "DATABASE_URL": None,
+    # The level of the app's own log (the `quart_pizza` logger, to stderr through Quart's
+    # handler); hypercorn's log level is set in hypercorn.toml.
+    "LOG_LEVEL": "INFO",
     # Reader connections per worker; each aiosqlite connection owns one thread.
     "DATABASE_READERS": 2,
     # SQLite waits this long for another process's write lock before giving up (ms).
