@@ -18,7 +18,7 @@ lint: $(STAMP)  ## ruff and mypy --strict, as CI runs them
 	$(BIN)/ruff format --check quart_pizza tests bench
 	$(BIN)/mypy
 
-bench: $(STAMP)  ## full benchmark against the Flask original (~25 min); needs wrk
+bench: $(STAMP)  ## full benchmark against the Flask original (~35 min); needs wrk
 	$(BIN)/python -m bench.run --scaling
 
 bench-quick: $(STAMP)  ## the same in under 2 minutes, one short repetition

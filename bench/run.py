@@ -626,7 +626,7 @@ def main() -> None:
                         help="with --scaling: orders stored before the read runs")  # fmt: skip
     args = parser.parse_args()
     quick = {"repetitions": 1, "seconds": 3.0, "tail": 2.0, "users": 64}
-    full = {"repetitions": 3, "seconds": 10.0, "tail": 3.0, "users": 256}
+    full = {"repetitions": 5, "seconds": 10.0, "tail": 3.0, "users": 256}
     for name, value in (quick if args.quick else full).items():
         if getattr(args, name) is None:
             setattr(args, name, value)
