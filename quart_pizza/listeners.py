@@ -19,6 +19,7 @@ A connection still waiting in a worker's queue when that worker stops is reset, 
 shared socket would have kept it for another worker.
 """
 
+import logging
 import multiprocessing
 import socket
 import sys
@@ -62,6 +63,30 @@ def _bound_socket(shared: socket.socket) -> socket.socket:
     return own
 
 
+class _RunningOnOnce(logging.Filter):
+    """Lets hypercorn's "Running on <address>" line through once per address.
+
+    hypercorn logs it for every listening socket, so a worker with several sockets of its own
+    on one address would say it once per socket.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._seen: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if not message.startswith("Running on "):
+            return True
+        if message in self._seen:
+            return False
+        self._seen.add(message)
+        return True
+
+
+_RUNNING_ON_ONCE: Final = _RunningOnOnce()
+
+
 def own_listening_sockets(sockets: Sockets, per_socket: int) -> list[str]:
     """Replace each unstarted TCP socket in `sockets` by `per_socket` of this process's own.
 
@@ -83,4 +108,6 @@ def own_listening_sockets(sockets: Sockets, per_socket: int) -> list[str]:
             replaced.append(f"{host}:{port}")
             shared.close()  # this process's copy; hypercorn's parent keeps its own
         listeners[:] = own
+    if replaced:
+        logging.getLogger("hypercorn.error").addFilter(_RUNNING_ON_ONCE)  # added once at most
     return replaced

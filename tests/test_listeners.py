@@ -1,6 +1,7 @@
 """Each serving worker swaps hypercorn's shared listening sockets for sockets of its own
 (quart_pizza/listeners.py)."""
 
+import logging
 import multiprocessing
 import socket
 from collections.abc import Iterator
@@ -101,3 +102,23 @@ def test_a_worker_finds_the_sockets_hypercorn_handed_it() -> None:
         worker.start()
         worker.join(30)
         assert results.get(timeout=1) == shared.getsockname()
+
+
+def test_hypercorn_says_running_on_once_per_address(
+    sockets: Sockets, caplog: pytest.LogCaptureFixture
+) -> None:
+    own_listening_sockets(sockets, per_socket=3)
+    own_listening_sockets(sockets, per_socket=3)  # the filter is added once at most
+    log = logging.getLogger("hypercorn.error")
+    with caplog.at_level(logging.INFO, logger="hypercorn.error"):
+        for _ in range(3):
+            log.info("Running on http://127.0.0.1:8000 (CTRL + C to quit)")
+            log.info("Running on http://[::1]:8000 (CTRL + C to quit)")
+            log.info("Error in ASGI Framework")
+    assert [r.getMessage().split(" (")[0] for r in caplog.records] == [
+        "Running on http://127.0.0.1:8000",
+        "Running on http://[::1]:8000",
+        "Error in ASGI Framework",
+        "Error in ASGI Framework",
+        "Error in ASGI Framework",
+    ]

@@ -280,5 +280,8 @@ def test_each_worker_listens_on_sockets_of_its_own(tmp_path: Path) -> None:
     assert [len(inodes) for inodes in per_worker] == [per_worker_sockets] * 2
     assert not per_worker[0] & per_worker[1]
     assert master == set()
-    # Each worker says so in the log: the app's INFO lines reach hypercorn's output.
-    assert server.log.read_text().count(f"{per_worker_sockets} sockets of its own") == 2
+    # Each worker says so in the log: the app's INFO lines reach hypercorn's output ...
+    log = server.log.read_text()
+    assert log.count(f"{per_worker_sockets} sockets of its own") == 2
+    # ... and hypercorn's "Running on" comes once per worker, not once per socket.
+    assert log.count("Running on") == 2
