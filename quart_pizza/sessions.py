@@ -85,7 +85,8 @@ def vary_on_cookie(headers: Headers) -> None:
     """Add `Cookie` to the `Vary` header unless it is there.
 
     The same as werkzeug's `response.vary.add("Cookie")`, which parses the header into a set
-    and writes it back: 2.4% of an order's time in the event loop (py-spy), twice per page.
+    and writes it back, twice per page. With the signer kept (below): 2.6% fewer instructions
+    per order (bench/instructions.py).
     """
     current = headers.get("Vary")
     if current is None:
