@@ -74,7 +74,7 @@ class ASGIHTTPConnection(asgi.ASGIHTTPConnection):
         memory needs its start and one last message: 0.9% fewer instructions per order
         (bench/instructions.py). Files and streams go Quart's own way.
         """
-        body = getattr(response, "response", None)
+        body = response.response
         if type(body) is not DataBody:
             await super()._send_response(send, response)
             return

@@ -156,8 +156,9 @@ class SessionInterface(SecureCookieSessionInterface):
         if response is None or not session:  # a websocket's, or an emptied session's cookie
             await super().save_session(app, session, response)
             return
-        if session.accessed:
-            vary_on_cookie(response.headers)
+        # Quart reads the session through its request context to save it, which marks it
+        # accessed: every answer with a session varies on Cookie, as Quart's own code has it.
+        vary_on_cookie(response.headers)
         serializer = self.get_signing_serializer(app)
         if serializer is None or not self.should_set_cookie(app, session):
             return
@@ -172,4 +173,3 @@ class SessionInterface(SecureCookieSessionInterface):
             secure=self.get_cookie_secure(app),
             samesite=self.get_cookie_samesite(app),
         )
-        vary_on_cookie(response.headers)

@@ -104,3 +104,15 @@ async def test_emptied_session_deletes_the_cookie(app: Quart, client: Client) ->
     cookie = response.headers["Set-Cookie"]
     assert cookie.startswith("pizza_session=;") and "Max-Age=0" in cookie
     assert "Cookie" in response.vary
+
+
+async def test_a_refreshed_permanent_session_varies_on_cookie(app: Quart, client: Client) -> None:
+    @app.get("/test-permanent")
+    async def make_permanent() -> str:
+        session.permanent = True
+        return ""
+
+    await client.get("/test-permanent")
+    response = await client.get("/static/style.css")  # never reads the session
+    assert response.headers["Set-Cookie"].startswith("pizza_session=")  # refreshed
+    assert response.headers.getlist("Vary") == ["Cookie"]
