@@ -12,14 +12,13 @@ minute. It measures the code in the current directory, so run it from each check
 import argparse
 import asyncio
 import http.client
-import os
 import subprocess
 import sys
 import tempfile
 import threading
 from pathlib import Path
 
-from bench.run import ROOT, Server, free_port, register, wait_healthy
+from bench.run import ROOT, Server, free_port, quart_env, register, wait_healthy
 
 CONNECTIONS = 16
 WARM_UP_ORDERS = 320
@@ -65,15 +64,8 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as workdir:
         port = free_port()
-        env = os.environ | {
-            "PIZZA_DATABASE_URL": f"sqlite:///{workdir}/quart.sqlite3",
-            "PIZZA_SECRET_KEY": "benchmark secret",
-            "PIZZA_INSTANCE_PATH": f"{workdir}/instance",
-            "PIZZA_PASSWORD_HASH_TIME_COST": "1",
-            "PIZZA_PASSWORD_HASH_MEMORY_KIB": "64",
-            "PIZZA_PASSWORD_HASH_PARALLELISM": "1",
-            "PYTHONHASHSEED": "0",  # same dict layouts, same count
-        }
+        env = quart_env(Path(workdir, "quart.sqlite3"), Path(workdir, "instance"))
+        env["PYTHONHASHSEED"] = "0"  # same dict layouts, same count
         env.update(item.split("=", 1) for item in args.env)
         dump = Path(workdir) / "callgrind.out"
         command = [

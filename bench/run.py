@@ -127,18 +127,23 @@ def spawn(command: list[str], cwd: Path, env: dict[str, str], log: Path) -> subp
         )  # fmt: skip
 
 
-def start_quart(workdir: Path, workers: int, worker_class: str | None = None) -> Server:
-    port = free_port()
-    database = workdir / "quart.sqlite3"
-    env = os.environ | {
+def quart_env(database: Path, instance: Path) -> dict[str, str]:
+    """The environment quart_pizza runs in for a benchmark: its own files and a fixed key."""
+    return os.environ | {
         "PIZZA_DATABASE_URL": f"sqlite:///{database}",
         "PIZZA_SECRET_KEY": "benchmark secret",
-        "PIZZA_INSTANCE_PATH": str(workdir / "instance"),
+        "PIZZA_INSTANCE_PATH": str(instance),
         # Registration is set-up, not what is measured: cheap hashes save minutes.
         "PIZZA_PASSWORD_HASH_TIME_COST": "1",
         "PIZZA_PASSWORD_HASH_MEMORY_KIB": "1024",
         "PIZZA_PASSWORD_HASH_PARALLELISM": "1",
     }
+
+
+def start_quart(workdir: Path, workers: int, worker_class: str | None = None) -> Server:
+    port = free_port()
+    database = workdir / "quart.sqlite3"
+    env = quart_env(database, workdir / "instance")
     log = workdir / f"quart-{workers}w.log"
     command = [
         sys.executable, "-m", "hypercorn", "-c", str(ROOT / "hypercorn.toml"),
