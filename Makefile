@@ -5,13 +5,16 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint format migrate bench bench-quick clean
+.PHONY: run test test-stock lint format migrate bench bench-quick clean
 
 run: $(STAMP)  ## serve the shop at http://127.0.0.1:8000 on the embedded SQLite file
 	$(BIN)/hypercorn -c hypercorn.toml 'quart_pizza:create_app()'
 
 test: $(STAMP)  ## the whole test suite, with branch coverage
 	$(BIN)/python -m pytest --cov --cov-report=term-missing:skip-covered
+
+test-stock: $(STAMP)  ## the whole suite again on stock Quart and hypercorn (PIZZA_TUNING=off)
+	PIZZA_TUNING=off $(BIN)/python -m pytest -q
 
 lint: $(STAMP)  ## ruff and mypy --strict, as CI runs them
 	$(BIN)/ruff check quart_pizza tests bench

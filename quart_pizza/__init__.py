@@ -9,15 +9,11 @@ from typing import Any
 import click
 from quart import Quart
 
-from . import db, errors, runtime, security, templating
-from .asgi import ASGIHTTPConnection, Request
+from . import store, tuning, web
 from .blueprints import api, auth, dashboard, health, menu, orders
-from .config import DEFAULTS, ENV_PREFIX, database_path, load_or_create_secret_key
-from .migrations import migrate
-from .models.menu import MenuCache
+from .config import DEFAULTS, ENV_PREFIX, load_or_create_secret_key
 from .passwords import Passwords
 from .resources import resource_dir
-from .sessions import SessionInterface
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Quart:
@@ -32,38 +28,30 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Quart:
     if test_config is not None:
         app.config.from_mapping(test_config)
 
-    instance_path = Path(app.instance_path)
     if not app.config.get("SECRET_KEY"):
         # Every worker and every restart reads the same key from the instance folder.
-        app.config["SECRET_KEY"] = load_or_create_secret_key(instance_path)
+        app.config["SECRET_KEY"] = load_or_create_secret_key(Path(app.instance_path))
     app.config["SECRET_KEY"] = str(app.config["SECRET_KEY"])
     # Without a level of its own the app's log inherits the root logger's WARNING, and its
-    # INFO lines (which CPU a worker runs on, its sockets) never appear.
+    # INFO lines never appear under hypercorn.
     app.logger.setLevel(app.config["LOG_LEVEL"])
-    database = database_path(app.config["DATABASE_URL"], instance_path)
-    app.session_interface = SessionInterface()
-    app.asgi_http_class = ASGIHTTPConnection
-    app.request_class = Request
 
-    db.init_app(app, database)
+    shop_store = store.init_app(app)
     app.extensions["quart_pizza.passwords"] = Passwords(
         time_cost=app.config["PASSWORD_HASH_TIME_COST"],
         memory_kib=app.config["PASSWORD_HASH_MEMORY_KIB"],
         parallelism=app.config["PASSWORD_HASH_PARALLELISM"],
     )
-    app.extensions["quart_pizza.menu"] = MenuCache(app.config["MENU_CACHE_SECONDS"])
-    runtime.init_app(app, database)
-    security.init_app(app)
-    errors.init_app(app)
+    web.init_app(app)
     for blueprint in (menu.bp, orders.bp, auth.bp, dashboard.bp, health.bp, api.bp):
         app.register_blueprint(blueprint)
-    templating.init_app(app)
     api.init_schema(app)
+    tuning.apply(app)  # last: it may replace what was set up above
 
     @app.cli.command("migrate")
     def migrate_command() -> None:
         """Create or update the database schema."""
-        applied = asyncio.run(migrate(database))
-        click.echo(f"{database}: applied {applied or 'nothing, already up to date'}")
+        applied = asyncio.run(shop_store.migrate())
+        click.echo(f"{shop_store}: applied {applied or 'nothing, already up to date'}")
 
     return app

@@ -1,4 +1,4 @@
-"""Settings: defaults, `PIZZA_*` environment variables, the database path and the secret key."""
+"""Settings: defaults, `PIZZA_*` environment variables and the instance's secret key."""
 
 import os
 import secrets
@@ -9,7 +9,6 @@ from typing import Any, Final
 
 ENV_PREFIX: Final = "PIZZA"
 SECRET_KEY_FILE: Final = "secret_key"
-DEFAULT_DATABASE_FILE: Final = "quart_pizza.sqlite3"
 
 DEFAULTS: Final[dict[str, Any]] = {
     # The session cookie is signed, not encrypted: it holds ids, never secrets.
@@ -27,27 +26,13 @@ DEFAULTS: Final[dict[str, Any]] = {
     # The level of the app's own log (the `quart_pizza` logger, to stderr through Quart's
     # handler); hypercorn's log level is set in hypercorn.toml.
     "LOG_LEVEL": "INFO",
-    # Reader connections per worker; each aiosqlite connection owns one thread.
+    # Reader threads per worker, each with a read-only connection of its own.
     "DATABASE_READERS": 2,
     # SQLite waits this long for another process's write lock before giving up (ms).
     "DATABASE_BUSY_TIMEOUT_MS": 5000,
-    # Process-wide interpreter settings for a serving worker (runtime.py); off in tests.
-    "TUNE_INTERPRETER": True,
-    # sys.setswitchinterval for each worker: how soon the writer thread gets the GIL back from
-    # the event loop (seconds; Python's default is 0.005). See runtime.py.
-    "GIL_SWITCH_INTERVAL": 0.001,
-    # Allocations between young-generation garbage collections (Python's default is 2000).
-    "GC_GEN0_THRESHOLD": 20000,
-    # With TUNE_INTERPRETER: each worker claims a CPU of its own and, while the workers fill the
-    # cores, runs all its threads there (cpus.py). Off: the kernel places the workers.
-    "PIN_WORKERS_TO_CPUS": True,
-    # With TUNE_INTERPRETER: each worker accepts connections from this many listening sockets of
-    # its own instead of the ones hypercorn shares between the workers (listeners.py). A worker
-    # accepts up to one connection per socket in each turn of its event loop. 0: share them.
-    "LISTENING_SOCKETS_PER_WORKER": 8,
-    # With TUNE_INTERPRETER: hypercorn's keep-alive timeout runs as a timer of the event loop
-    # instead of a task started and cancelled for every request (keepalive.py).
-    "IDLE_TIMER_HANDLES": True,
+    # Tuning of Quart, hypercorn and the interpreter (quart_pizza/tuning/): a profile,
+    # "default", "dedicated-host" or "off"; a TUNE_<PART> setting overrides it for one part.
+    "TUNING": "default",
     # How long a worker shows the menu it last read before reading it again (seconds).
     "MENU_CACHE_SECONDS": 5.0,
     # argon2id cost; the defaults are argon2-cffi's (RFC 9106 low-memory profile).
@@ -59,19 +44,6 @@ DEFAULTS: Final[dict[str, Any]] = {
 
 class ConfigError(RuntimeError):
     """The configuration cannot work; raised at start, never while serving."""
-
-
-def database_path(url: str | None, instance_path: Path) -> Path:
-    """The SQLite file named by a `sqlite:///` URL; relative paths live in the instance folder."""
-    if not url:
-        return instance_path / DEFAULT_DATABASE_FILE
-    prefix = "sqlite:///"
-    if not url.startswith(prefix) or len(url) == len(prefix):
-        raise ConfigError(
-            f"PIZZA_DATABASE_URL must look like sqlite:////absolute/path.db, got {url!r}"
-        )
-    path = Path(url.removeprefix(prefix))
-    return path if path.is_absolute() else instance_path / path
 
 
 def load_or_create_secret_key(instance_path: Path) -> str:

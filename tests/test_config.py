@@ -4,7 +4,8 @@ from pathlib import Path
 import pytest
 
 from quart_pizza import create_app
-from quart_pizza.config import ConfigError, database_path, load_or_create_secret_key
+from quart_pizza.config import load_or_create_secret_key
+from quart_pizza.store.sqlite import DatabaseUrlError, SqliteStore, database_path
 
 
 def test_secret_key_is_created_once_with_mode_0600(tmp_path: Path) -> None:
@@ -38,7 +39,9 @@ def test_settings_come_from_the_environment(
     assert app.config["SECRET_KEY"] == "from-env"
     assert app.config["SECRET_KEY_FALLBACKS"] == ["older", "oldest"]
     assert app.config["SESSION_COOKIE_SECURE"] is True
-    assert app.extensions["quart_pizza.db"].path == tmp_path / "env.db"
+    store = app.extensions["quart_pizza.store"]
+    assert isinstance(store, SqliteStore)
+    assert store.path == tmp_path / "env.db"
 
 
 def test_database_url(tmp_path: Path) -> None:
@@ -46,5 +49,5 @@ def test_database_url(tmp_path: Path) -> None:
     assert database_path("sqlite:////var/lib/pizza.db", tmp_path) == Path("/var/lib/pizza.db")
     assert database_path("sqlite:///rel.db", tmp_path) == tmp_path / "rel.db"
     for bad in ("postgres://x/y", "sqlite://", "sqlite:///", "/tmp/x.db"):
-        with pytest.raises(ConfigError):
+        with pytest.raises(DatabaseUrlError):
             database_path(bad, tmp_path)

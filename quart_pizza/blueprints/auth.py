@@ -1,23 +1,15 @@
 """`/register`, `/login` and `/logout`: accounts and the logged-in session."""
 
-from functools import partial
-
 from quart import Blueprint, flash, render_template, request, url_for
 from quart.typing import ResponseReturnValue
 
-from ..db import get_db
-from ..forms import FormError, parse_login, parse_registration
-from ..models.order import claim_guest_orders
-from ..models.user import (
-    UsernameTakenError,
-    insert_user,
-    select_user_by_username,
-    update_password_hash,
-)
+from ..models.user import UsernameTakenError
 from ..passwords import get_passwords
-from ..redirects import see_other
-from ..security import safe_next
-from ..sessions import current_guest_key, current_user_id, last_order_id, log_in, log_out
+from ..store import get_store
+from ..web.forms import FormError, parse_login, parse_registration
+from ..web.redirects import see_other
+from ..web.security import safe_next
+from ..web.sessions import current_guest_key, current_user_id, last_order_id, log_in, log_out
 
 bp = Blueprint("auth", __name__)
 
@@ -26,7 +18,7 @@ async def start_session(user_id: int, username: str) -> None:
     """Log the user in; a guest's orders placed in this session move into the account."""
     guest_key = current_guest_key() if current_user_id() is None else None
     if guest_key is not None:
-        await get_db().write(partial(claim_guest_orders, guest_key=guest_key, user_id=user_id))
+        await get_store().claim_guest_orders(guest_key, user_id)
     log_in(user_id, username, order_id=last_order_id() if guest_key is not None else None)
 
 
@@ -41,9 +33,7 @@ async def register() -> ResponseReturnValue:
         return await render_template("register.html", values=form, errors=error.errors), 400
     password_hash = await get_passwords().hash(credentials.password)
     try:
-        user_id = await get_db().write(
-            partial(insert_user, username=credentials.username, password_hash=password_hash)
-        )
+        user_id = await get_store().create_user(credentials.username, password_hash)
     except UsernameTakenError:
         errors = {"username": "That username is taken; pick another or log in."}
         return await render_template("register.html", values=form, errors=errors), 409
@@ -65,8 +55,7 @@ async def login() -> ResponseReturnValue:
         return await render_template(
             "login.html", values=form, errors=error.errors, next_url=next_url
         ), 400
-    async with get_db().read() as conn:
-        user = await select_user_by_username(conn, credentials.username)
+    user = await get_store().user_named(credentials.username)
     passwords = get_passwords()
     # verify() spends the same time on an unknown username as on a wrong password.
     if not await passwords.verify(user.password_hash if user else None, credentials.password):
@@ -77,7 +66,7 @@ async def login() -> ResponseReturnValue:
     assert user is not None
     if passwords.needs_rehash(user.password_hash):
         new_hash = await passwords.hash(credentials.password)
-        await get_db().write(partial(update_password_hash, user_id=user.id, password_hash=new_hash))
+        await get_store().set_password_hash(user.id, new_hash)
     await start_session(user.id, user.username)
     await flash(f"Welcome back, {user.username}!")
     return see_other(next_url or url_for("dashboard.index"))

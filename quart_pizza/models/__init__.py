@@ -1,4 +1,1 @@
-"""Dataclasses for the shop's rows and the SQL that reads and writes them.
-
-Query functions take the connection first and are named after their SQL verb.
-"""
+"""The shop's data as dataclasses, and its rules; no SQL (that lives in the store)."""

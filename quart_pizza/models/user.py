@@ -1,9 +1,6 @@
 """Customer accounts."""
 
-import sqlite3
 from dataclasses import dataclass
-
-import aiosqlite
 
 
 @dataclass(frozen=True)
@@ -15,34 +12,3 @@ class User:
 
 class UsernameTakenError(Exception):
     """Another account already has this username (compared case-insensitively)."""
-
-
-async def select_user_by_username(conn: aiosqlite.Connection, username: str) -> User | None:
-    async with conn.execute(
-        """SELECT id, username, password_hash FROM users WHERE username = :username""",
-        {"username": username},
-    ) as cursor:
-        row = await cursor.fetchone()
-    return None if row is None else User(row["id"], row["username"], row["password_hash"])
-
-
-def insert_user(conn: sqlite3.Connection, username: str, password_hash: str) -> int:
-    """Create the account and return its id; raises `UsernameTakenError`. A write job."""
-    try:
-        cursor = conn.execute(
-            """INSERT INTO users (username, password_hash)
-               VALUES (:username, :password_hash)""",
-            {"username": username, "password_hash": password_hash},
-        )
-    except sqlite3.IntegrityError as exc:
-        raise UsernameTakenError(username) from exc
-    assert cursor.lastrowid is not None
-    return cursor.lastrowid
-
-
-def update_password_hash(conn: sqlite3.Connection, user_id: int, password_hash: str) -> None:
-    """Store a rehash made with newer cost settings. A write job."""
-    conn.execute(
-        """UPDATE users SET password_hash = :password_hash WHERE id = :id""",
-        {"id": user_id, "password_hash": password_hash},
-    )

@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 from quart.typing import TestClientProtocol as Client
 
-from ..conftest import AuthActions, count_orders, query
+from ..helpers import AuthActions, count_orders, query
 
 
 async def api_token(client: Client) -> str:

@@ -6,7 +6,7 @@ from quart.typing import TestClientProtocol as Client
 
 from quart_pizza import create_app
 
-from ..conftest import AuthActions, OrderActions, query
+from ..helpers import AuthActions, OrderActions, query
 
 
 async def test_register_logs_in_and_stores_a_hash(

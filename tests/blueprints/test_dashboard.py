@@ -2,7 +2,7 @@ from pathlib import Path
 
 from quart.typing import TestClientProtocol as Client
 
-from ..conftest import AuthActions, OrderActions, execute
+from ..helpers import AuthActions, OrderActions, execute
 
 
 async def test_anonymous_is_sent_to_login(client: Client) -> None:

@@ -1,8 +1,7 @@
-from quart import Quart
 from quart.typing import TestClientProtocol as Client
 
-from quart_pizza.db import Database
-from quart_pizza.migrations import load_migrations
+from quart_pizza.store.migrations import load_migrations
+from quart_pizza.store.sqlite import SqliteStore
 
 
 async def test_healthz_round_trips_to_the_database(client: Client) -> None:
@@ -11,8 +10,11 @@ async def test_healthz_round_trips_to_the_database(client: Client) -> None:
     assert await response.get_json() == {"status": "ok", "migrations": len(load_migrations())}
 
 
-async def test_healthz_fails_when_the_writer_stopped(app: Quart, client: Client) -> None:
-    database: Database = app.extensions["quart_pizza.db"]
-    await database.close()
+async def test_healthz_fails_when_the_database_is_closed(
+    store: SqliteStore, client: Client
+) -> None:
+    await store.close()
     response = await client.get("/healthz")
     assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    assert (await response.get_json())["status"] == "unavailable"

@@ -4,7 +4,7 @@ from quart.typing import TestClientProtocol as Client
 
 from quart_pizza import create_app
 
-from ..conftest import OrderActions, execute
+from ..helpers import OrderActions, execute
 
 
 async def test_menu_shows_pizzas_prices_and_the_order_form(client: Client) -> None:
@@ -43,7 +43,7 @@ async def test_menu_is_cached_for_the_configured_time(config: dict[str, Any]) ->
         client = app.test_client()
         assert "$8.00" in await (await client.get("/")).get_data(as_text=True)
         await execute(
-            app.extensions["quart_pizza.db"].path, "UPDATE pizza_prices SET price_cents = 9900"
+            app.extensions["quart_pizza.store"].path, "UPDATE pizza_prices SET price_cents = 9900"
         )
         html = await (await client.get("/")).get_data(as_text=True)
         assert "$8.00" in html and "$99.00" not in html  # the cached menu

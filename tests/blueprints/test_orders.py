@@ -5,7 +5,7 @@ import pytest
 from quart import Quart
 from quart.typing import TestClientProtocol as Client
 
-from ..conftest import AuthActions, OrderActions, count_orders, csrf_from, execute, query
+from ..helpers import AuthActions, OrderActions, count_orders, csrf_from, execute, query
 
 
 async def test_guest_order_is_stored_and_remembered(

@@ -1,0 +1,145 @@
+"""SQL for orders and their items. Writes run inside the writer's transaction."""
+
+import sqlite3
+from collections.abc import Sequence
+from typing import Final
+
+from ...models.order import (
+    MAX_ORDER_ID,
+    IdempotencyConflictError,
+    NewItem,
+    Order,
+    OrderItem,
+    OrderRejectedError,
+    OrderSummary,
+    Owner,
+    PlacedOrder,
+    UnknownAccountError,
+    fingerprint,
+    same_order_again,
+)
+
+
+def insert_order(
+    conn: sqlite3.Connection,
+    owner: Owner,
+    items: Sequence[NewItem],
+    idempotency_key: str | None = None,
+) -> int:
+    """Store an order and its items at today's prices; returns the order id."""
+    if not items:
+        raise OrderRejectedError("an order needs at least one pizza")
+    try:
+        cursor = conn.execute(
+            """INSERT INTO orders (user_id, guest_key, idempotency_key, request_fingerprint)
+               VALUES (:user_id, :guest_key, :idempotency_key, :fingerprint)""",
+            {
+                "user_id": owner.user_id,
+                "guest_key": owner.guest_key,
+                "idempotency_key": idempotency_key,
+                "fingerprint": None if idempotency_key is None else fingerprint(items),
+            },
+        )
+    except sqlite3.IntegrityError as exc:  # the session names an account that is gone
+        raise UnknownAccountError("Your account no longer exists; please log in again.") from exc
+    order_id = cursor.lastrowid
+    assert order_id is not None
+    for item in items:
+        cursor = conn.execute(
+            """INSERT INTO order_items (order_id, pizza_id, size, quantity, unit_price_cents)
+               SELECT :order_id, pizzas.id, pizza_prices.size, :quantity,
+                      pizza_prices.price_cents
+                 FROM pizzas JOIN pizza_prices ON pizza_prices.pizza_id = pizzas.id
+                WHERE pizzas.slug = :slug AND pizza_prices.size = :size""",
+            {
+                "order_id": order_id,
+                "slug": item.pizza_slug,
+                "size": item.size,
+                "quantity": item.quantity,
+            },
+        )
+        if cursor.rowcount != 1:
+            raise OrderRejectedError(f"{item.pizza_slug} ({item.size}) is not on the menu.")
+    return order_id
+
+
+def insert_order_once(
+    conn: sqlite3.Connection,
+    owner: Owner,
+    items: Sequence[NewItem],
+    idempotency_key: str | None = None,
+) -> PlacedOrder:
+    """Store the order unless this idempotency key already did.
+
+    It runs inside the write transaction, so two requests with the same key cannot both insert.
+    """
+    if idempotency_key is None:
+        return PlacedOrder(insert_order(conn, owner, items), created=True)
+    row = conn.execute(
+        """SELECT id, user_id, guest_key, request_fingerprint FROM orders
+            WHERE idempotency_key = :key""",
+        {"key": idempotency_key},
+    ).fetchone()
+    if row is None:
+        return PlacedOrder(insert_order(conn, owner, items, idempotency_key), created=True)
+    stored_owner = Owner(row["user_id"], row["guest_key"])
+    if not same_order_again(stored_owner, row["request_fingerprint"], owner, items):
+        raise IdempotencyConflictError(
+            "This Idempotency-Key was already used for a different order."
+        )
+    return PlacedOrder(row["id"], created=False)
+
+
+SELECT_ORDER: Final = """
+    SELECT orders.id, orders.user_id, orders.guest_key, orders.created_at,
+           pizzas.slug, pizzas.name, order_items.size, order_items.quantity,
+           order_items.unit_price_cents
+      FROM orders
+      JOIN order_items ON order_items.order_id = orders.id
+      JOIN pizzas ON pizzas.id = order_items.pizza_id
+     WHERE orders.id = :id
+     ORDER BY order_items.id"""
+
+
+def select_order(conn: sqlite3.Connection, order_id: int) -> Order | None:
+    """The order with its items, or None."""
+    rows = conn.execute(SELECT_ORDER, {"id": order_id}).fetchall()
+    if not rows:
+        return None
+    first = rows[0]
+    items = [
+        OrderItem(row["slug"], row["name"], row["size"], row["quantity"], row["unit_price_cents"])
+        for row in rows
+    ]
+    return Order(first["id"], first["user_id"], first["guest_key"], first["created_at"], items)
+
+
+def select_orders_for_user(
+    conn: sqlite3.Connection, user_id: int, *, before: int | None = None, limit: int = 50
+) -> list[OrderSummary]:
+    """The user's orders, newest first, `limit` at a time, older than order `before`."""
+    rows = conn.execute(
+        """SELECT orders.id, orders.created_at,
+                  SUM(order_items.quantity) AS pizzas,
+                  SUM(order_items.quantity * order_items.unit_price_cents) AS total_cents
+             FROM orders JOIN order_items ON order_items.order_id = orders.id
+            WHERE orders.user_id = :user_id AND orders.id < :before
+            GROUP BY orders.id
+            ORDER BY orders.id DESC
+            LIMIT :limit""",
+        {"user_id": user_id, "before": before or MAX_ORDER_ID, "limit": limit},
+    ).fetchall()
+    return [
+        OrderSummary(row["id"], row["created_at"], row["pizzas"], row["total_cents"])
+        for row in rows
+    ]
+
+
+def claim_guest_orders(conn: sqlite3.Connection, guest_key: str, user_id: int) -> int:
+    """Move a guest's orders into the account they just logged in to."""
+    cursor = conn.execute(
+        """UPDATE orders SET user_id = :user_id, guest_key = NULL
+            WHERE guest_key = :guest_key AND user_id IS NULL""",
+        {"user_id": user_id, "guest_key": guest_key},
+    )
+    return cursor.rowcount

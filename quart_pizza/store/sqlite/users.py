@@ -1,0 +1,34 @@
+"""SQL for customer accounts."""
+
+import sqlite3
+
+from ...models.user import User, UsernameTakenError
+
+
+def select_user_by_username(conn: sqlite3.Connection, username: str) -> User | None:
+    row = conn.execute(
+        """SELECT id, username, password_hash FROM users WHERE username = :username""",
+        {"username": username},
+    ).fetchone()
+    return None if row is None else User(row["id"], row["username"], row["password_hash"])
+
+
+def insert_user(conn: sqlite3.Connection, username: str, password_hash: str) -> int:
+    """Create the account and return its id; raises `UsernameTakenError`."""
+    try:
+        cursor = conn.execute(
+            """INSERT INTO users (username, password_hash)
+               VALUES (:username, :password_hash)""",
+            {"username": username, "password_hash": password_hash},
+        )
+    except sqlite3.IntegrityError as exc:
+        raise UsernameTakenError(username) from exc
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
+def update_password_hash(conn: sqlite3.Connection, user_id: int, password_hash: str) -> None:
+    conn.execute(
+        """UPDATE users SET password_hash = :password_hash WHERE id = :id""",
+        {"id": user_id, "password_hash": password_hash},
+    )

@@ -1,0 +1,91 @@
+"""Parsing and validation of the HTML forms; each error names the field it belongs to."""
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Final, cast
+
+from werkzeug.datastructures import MultiDict
+
+from ..models.menu import SIZES, Size
+from ..models.order import MAX_QUANTITY, NewItem
+
+USERNAME: Final = re.compile(r"[A-Za-z0-9_.\-]{3,32}", re.ASCII)
+QUANTITY: Final = re.compile(r"[0-9]{1,3}", re.ASCII)
+ORDER_KEY: Final = re.compile(r"[A-Za-z0-9_\-]{16,64}", re.ASCII)
+PASSWORD_MIN: Final = 8
+PASSWORD_MAX: Final = 256
+
+
+class FormError(Exception):
+    """One or more fields are invalid; `errors` maps field name to a message for the user."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class Credentials:
+    username: str
+    password: str
+
+
+def _single(form: MultiDict[str, str], name: str) -> str | None:
+    """The field's one value; None when it is missing or sent more than once."""
+    values = form.getlist(name)
+    return values[0] if len(values) == 1 else None
+
+
+@dataclass(frozen=True)
+class OrderForm:
+    item: NewItem
+    order_key: str | None  # the form's own key: a second post of the same form is a retry
+
+
+def parse_order_form(form: MultiDict[str, str], menu_slugs: Collection[str]) -> OrderForm:
+    errors = {}
+    pizza = _single(form, "pizza")
+    if pizza not in menu_slugs:
+        errors["pizza"] = "Choose a pizza from the menu."
+    size = _single(form, "size")
+    if size not in SIZES:
+        errors["size"] = "Choose small, medium or large."
+    quantity = _single(form, "quantity") or ""
+    if not QUANTITY.fullmatch(quantity) or not 1 <= int(quantity) <= MAX_QUANTITY:
+        errors["quantity"] = f"Quantity must be a whole number from 1 to {MAX_QUANTITY}."
+    order_key = form.get("order_key")
+    if order_key is not None and not ORDER_KEY.fullmatch(order_key):
+        errors["order"] = "This form is damaged; reload the page and order again."
+    if errors:
+        raise FormError(errors)
+    assert pizza is not None
+    return OrderForm(NewItem(pizza, cast(Size, size), int(quantity)), order_key)
+
+
+def parse_registration(form: MultiDict[str, str]) -> Credentials:
+    errors = {}
+    username = _single(form, "username") or ""
+    if not USERNAME.fullmatch(username):
+        errors["username"] = "Use 3 to 32 letters, digits, '_', '.' or '-'."
+    password = _single(form, "password") or ""
+    if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
+        errors["password"] = f"Use {PASSWORD_MIN} to {PASSWORD_MAX} characters."
+    if errors:
+        raise FormError(errors)
+    return Credentials(username, password)
+
+
+def parse_login(form: MultiDict[str, str]) -> Credentials:
+    """Only presence is checked here: a wrong username is a 401, like a wrong password."""
+    username = _single(form, "username")
+    password = _single(form, "password")
+    errors = {}
+    if not username:
+        errors["username"] = "Enter your username."
+    if not password:
+        errors["password"] = "Enter your password."
+    if errors:
+        raise FormError(errors)
+    assert username is not None and password is not None
+    return Credentials(username, password)

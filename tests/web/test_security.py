@@ -1,0 +1,144 @@
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import pytest
+from itsdangerous import URLSafeTimedSerializer
+from quart import Quart
+from quart.typing import TestClientProtocol as Client
+
+from quart_pizza import create_app
+
+from ..helpers import AuthActions, OrderActions, count_orders, csrf_from
+
+
+async def test_every_post_route_requires_a_csrf_token(
+    app: Quart, client: Client, auth: AuthActions, db_path: Path
+) -> None:
+    """Architecture test: walks the URL map, so a new POST route cannot forget CSRF."""
+    await auth.register("victim")
+    post_rules = [rule for rule in app.url_map.iter_rules() if "POST" in (rule.methods or ())]
+    assert {rule.rule for rule in post_rules} >= {"/orders/create", "/login", "/logout"}
+    form = {
+        "pizza": "margherita",
+        "size": "small",
+        "quantity": "1",
+        "username": "victim",
+        "password": "pepperoni4ever",
+    }
+    for rule in post_rules:
+        response = await client.post(rule.rule, form=form)
+        assert response.status_code == 403, rule.rule
+    assert await count_orders(db_path) == 0
+    async with client.session_transaction() as session:
+        assert session["username"] == "victim"  # not logged out by a forged POST
+
+
+async def test_csrf_token_may_come_in_a_header(client: Client, db_path: Path) -> None:
+    token = csrf_from(await (await client.get("/")).get_data(as_text=True))
+    response = await client.post(
+        "/orders/create",
+        form={"pizza": "margherita", "size": "small", "quantity": "1"},
+        headers={"X-CSRF-Token": token},
+    )
+    assert response.status_code == 303
+    assert await count_orders(db_path) == 1
+
+
+@pytest.mark.parametrize("path", ["/", "/login", "/register", "/dashboard", "/success", "/nope"])
+async def test_session_pages_are_private_and_vary_on_cookie(
+    client: Client, auth: AuthActions, orders: OrderActions, path: str
+) -> None:
+    await auth.register()
+    await orders.place()
+    response = await client.get(path)
+    assert "Cookie" in response.headers.getlist("Vary") or "Cookie" in response.vary
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+async def test_redirects_carry_no_page(client: Client, orders: OrderActions) -> None:
+    """A browser never shows a redirect's body: none is sent, nor the headers guarding pages."""
+    response = await orders.place()
+    assert response.status_code == 303
+    assert await response.get_data() == b""
+    assert response.headers["Location"] == "/success"
+    assert response.headers["Referrer-Policy"] == "same-origin"  # governs the next request
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "Content-Security-Policy" not in response.headers
+    assert "set-cookie" in response.headers
+
+
+async def test_read_only_session_page_varies_on_cookie(client: Client) -> None:
+    """/dashboard only reads the session: Quart 0.22 omitted Vary there."""
+    await AuthActions(client).register()
+    await client.get("/dashboard")  # shows the flashed welcome, which changes the session
+    response = await client.get("/dashboard")
+    assert "set-cookie" not in response.headers
+    assert "Cookie" in response.vary
+
+
+async def test_static_files_may_be_cached(client: Client) -> None:
+    response = await client.get("/static/style.css")
+    assert response.headers.get("Cache-Control") != "no-store"
+
+
+async def test_session_cookie_attributes(client: Client) -> None:
+    response = await client.get("/")
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("pizza_session=")
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+    assert "Secure" not in cookie
+
+
+async def test_secure_cookie_is_configurable(config: dict[str, Any]) -> None:
+    app = create_app(config | {"SESSION_COOKIE_SECURE": True})
+    async with app.test_app():
+        response = await app.test_client().get("/")
+    assert "Secure" in response.headers["Set-Cookie"]
+
+
+async def test_body_over_the_limit_is_413(client: Client, db_path: Path) -> None:
+    token = csrf_from(await (await client.get("/")).get_data(as_text=True))
+    form = {
+        "pizza": "margherita",
+        "size": "small",
+        "quantity": "1",
+        "csrf_token": token,
+        "padding": "x" * 20_000,
+    }
+    response = await client.post("/orders/create", form=form)
+    assert response.status_code == 413
+    assert "Traceback" not in await response.get_data(as_text=True)
+    assert await count_orders(db_path) == 0
+
+
+async def test_tampered_session_cookie_is_an_empty_session(client: Client) -> None:
+    await AuthActions(client).register()
+    response = await client.get("/dashboard")
+    assert response.status_code == 200
+    assert client.cookie_jar is not None
+    cookie = next(c.value for c in client.cookie_jar if c.name == "pizza_session")
+    assert cookie is not None
+    client.set_cookie("localhost", "pizza_session", cookie[:-2] + "xx")
+    response = await client.get("/dashboard")
+    assert response.status_code == 303
+
+
+async def test_old_secret_keys_are_still_accepted(config: dict[str, Any]) -> None:
+    old_key = "last year's key"
+    signer = URLSafeTimedSerializer(
+        old_key,
+        salt="cookie-session",
+        signer_kwargs={"key_derivation": "hmac", "digest_method": hashlib.sha1},
+    )
+    cookie = signer.dumps({"user_id": 1, "username": "olduser"})
+    app = create_app(config | {"SECRET_KEY": "new key", "SECRET_KEY_FALLBACKS": [old_key]})
+    async with app.test_app():
+        client = app.test_client()
+        client.set_cookie("localhost", "pizza_session", cookie)
+        html = await (await client.get("/dashboard")).get_data(as_text=True)
+    assert "Hello, olduser" in html
