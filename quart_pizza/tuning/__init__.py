@@ -31,6 +31,7 @@ PROFILES: Final[dict[str, dict[str, Any]]] = {
         "SESSION_COOKIE": True,
         "SCHEMA_RESPONSES": True,
         "TEMPLATE_CONTEXT": True,
+        "SYNC_TEMPLATES": True,
         "KEEPALIVE_TIMER": True,
         "GC_FREEZE": True,
         "GIL_SWITCH_INTERVAL": 0.001,
@@ -48,6 +49,7 @@ PARTS: Final[dict[str, Any]] = {
     "SESSION_COOKIE": False,
     "SCHEMA_RESPONSES": False,
     "TEMPLATE_CONTEXT": False,
+    "SYNC_TEMPLATES": False,
     "KEEPALIVE_TIMER": False,
     "GC_FREEZE": False,
     "GIL_SWITCH_INTERVAL": 0.0,
@@ -118,6 +120,8 @@ def apply(app: Quart) -> Applied:
         use("SCHEMA_RESPONSES", schema.skip_finished_responses(app))
     if chosen["TEMPLATE_CONTEXT"]:
         use("TEMPLATE_CONTEXT", templates.drop_flask_context_processor(app))
+    if chosen["SYNC_TEMPLATES"]:
+        use("SYNC_TEMPLATES", templates.render_synchronously(app))
     app.extensions["quart_pizza.tuning"] = applied
     _apply_to_worker(app, chosen, applied)
     return applied
