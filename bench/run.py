@@ -2,9 +2,24 @@
 
 Starts quart_pizza under real hypercorn (hypercorn.toml) and the Flask original under gunicorn
 (2 workers x 8 threads), each on a fresh SQLite file; registers customers over HTTP; then drives
-the order flow, the dashboard and (quart_pizza only) the JSON API with wrk at each concurrency,
-the two apps interleaved. Every acknowledged order is checked against the rows stored: a lost
-or duplicate order fails the run. Writes results.json, results.md and results.png.
+the order flow, the dashboard, each customer's newest order page (lookup) and (quart_pizza
+only) the JSON API with wrk at each concurrency, the servers interleaved. Every acknowledged
+order is checked against the rows stored: a lost or duplicate order fails the run. Writes
+results.json, results.md and results.png.
+
+Several quart_pizza variants can be measured in one run, interleaved with each other and with
+the Flask original, so that all see the same machine conditions:
+
+    python -m bench.run --variant now . --variant dedicated . PIZZA_TUNING=dedicated-host \\
+        --variant base ../base --baseline base
+
+`--variant LABEL CHECKOUT [ENV=VALUE ...]` (repeatable) runs the quart_pizza of CHECKOUT (a
+directory with its own quart_pizza/, hypercorn.toml, templates and migrations, e.g. a
+`git worktree add ../base HEAD~1`) from CHECKOUT, with CHECKOUT/hypercorn.toml, CHECKOUT first
+on PYTHONPATH and the ENV given. Without --variant: one variant, `quart`, the current checkout.
+The table has a row per scenario, concurrency and server, with its req/s over the Flask
+original's and over the --baseline variant's (default: the first), per repetition, then the
+median. --scaling measures the baseline variant alone.
 """
 
 import argparse
@@ -36,9 +51,35 @@ CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
+FLASK = "flask"  # the Flask original's app label; every other label is a quart_pizza variant's
+LABEL = re.compile(r"[A-Za-z0-9_.-]+")
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A quart_pizza to measure: the checkout it runs from and environment of its own."""
+
+    label: str
+    checkout: Path
+    env: dict[str, str] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        """The label, the checkout with its commit and the extra environment, for the reader."""
+        git = ["git", "-C", str(self.checkout)]
+        head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True, check=False)  # fmt: skip
+        changes = subprocess.run([*git, "status", "--porcelain", "--untracked-files=no"],
+                                 capture_output=True, text=True, check=False)  # fmt: skip
+        commit = head.stdout.strip() if head.returncode == 0 else "not a git checkout"
+        if head.returncode == 0 and changes.stdout.strip():
+            commit += " with uncommitted changes"
+        env = "".join(f" {name}={value}" for name, value in self.env.items())
+        return f"{self.label} = {self.checkout} ({commit}){env}"
+
+
 @dataclass
 class Server:
-    app: str  # "quart" or "flask"
+    app: str  # a quart_pizza variant's label, or FLASK
     process: subprocess.Popen[bytes]
     url: str
     database: Path
@@ -140,19 +181,26 @@ def quart_env(database: Path, instance: Path) -> dict[str, str]:
     }
 
 
-def start_quart(workdir: Path, workers: int, worker_class: str | None = None) -> Server:
+def start_quart(
+    workdir: Path, variant: Variant, workers: int, worker_class: str | None = None
+) -> Server:
+    """The variant's quart_pizza, from its checkout (PYTHONPATH puts its copy of the package
+    before the one the shared virtualenv has installed), on files of its own in `workdir`."""
     port = free_port()
-    database = workdir / "quart.sqlite3"
-    env = quart_env(database, workdir / "instance")
-    log = workdir / f"quart-{workers}w.log"
+    database = workdir / f"{variant.label}.sqlite3"
+    env = quart_env(database, workdir / f"{variant.label}-instance")
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(variant.checkout),
+                                                      env.get("PYTHONPATH")]))  # fmt: skip
+    env |= variant.env
+    log = workdir / f"{variant.label}-{workers}w.log"
     command = [
-        sys.executable, "-m", "hypercorn", "-c", str(ROOT / "hypercorn.toml"),
+        sys.executable, "-m", "hypercorn", "-c", str(variant.checkout / "hypercorn.toml"),
         "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "quart_pizza:create_app()",
     ]  # fmt: skip
     if worker_class:
         command[3:3] = ["--worker-class", worker_class]
-    process = spawn(command, ROOT, env, log)
-    server = Server("quart", process, f"http://127.0.0.1:{port}", database,
+    process = spawn(command, variant.checkout, env, log)
+    server = Server(variant.label, process, f"http://127.0.0.1:{port}", database,
                     "pizza_session", 303, workers)  # fmt: skip
     wait_healthy(server, log)
     return server
@@ -173,7 +221,7 @@ def start_flask(workdir: Path, workers: int = 2) -> Server:
         "app:app",
     ]  # fmt: skip
     process = spawn(command, workdir, env, log)
-    server = Server("flask", process, f"http://127.0.0.1:{port}", database,
+    server = Server(FLASK, process, f"http://127.0.0.1:{port}", database,
                     "session", 302, workers)  # fmt: skip
     wait_healthy(server, log)
     return server
@@ -388,7 +436,7 @@ def describe(run: Run) -> str:
     others = f" other={run.other_statuses}" if run.other_statuses else ""
     errors = f" socket_errors={run.socket_errors}" if run.socket_errors else ""
     return (
-        f"  {run.app:5} {run.scenario:9} c={run.connections:<3} w={run.workers} "
+        f"  {run.app:9} {run.scenario:9} c={run.connections:<3} w={run.workers} "
         f"{run.rate:8.0f}/s p50={run.p50_ms:6.1f}ms p99={run.p99_ms:7.1f}ms "
         f"[p75 {run.percentiles_ms['p75']:.0f} p90 {run.percentiles_ms['p90']:.0f} "
         f"p95 {run.percentiles_ms['p95']:.0f} p99.9 {run.percentiles_ms['p999']:.0f}] "
@@ -398,30 +446,41 @@ def describe(run: Run) -> str:
 
 
 def compare(args: argparse.Namespace, workdir: Path) -> list[Run]:
-    """Quart and Flask side by side, interleaved, fresh databases each repetition."""
+    """The quart_pizza variants and Flask side by side, interleaved, fresh databases each
+    repetition."""
     runs: list[Run] = []
     for repetition in range(args.repetitions):
         say(f"repetition {repetition + 1}/{args.repetitions}")
         rep_dir = workdir / f"rep{repetition}"
         rep_dir.mkdir()
-        servers = []
-        if "quart" in args.apps:
-            servers.append(start_quart(rep_dir, args.workers, args.worker_class))
-        if "flask" in args.apps:
-            servers.append(start_flask(rep_dir))
+        servers: list[Server] = []
         try:
+            if "quart" in args.apps:
+                for variant in args.variants:
+                    servers.append(start_quart(rep_dir, variant, args.workers, args.worker_class))
+            if FLASK in args.apps:
+                servers.append(start_flask(rep_dir))
+            customers = {
+                server.app: asyncio.run(register(server, args.users)) for server in servers
+            }
             sessions = {
-                server.app: write_sessions(
-                    rep_dir, server, asyncio.run(register(server, args.users))
-                )
+                server.app: write_sessions(rep_dir, server, customers[server.app])
                 for server in servers
             }
-            for connections in args.connections:
+            for index, connections in enumerate(args.connections):
+                # Rotate which server goes first, so none always runs on a warmer machine. By
+                # the concurrency's place in the list, not its value: 16, 64 and 256 are all
+                # multiples of 4, which would give every cell of a repetition the same order.
+                first = (repetition + index) % len(servers)
+                order = servers[first:] + servers[:first]
                 for scenario in args.scenarios:
-                    # Alternate which app goes first, so neither always runs on a warmer machine.
-                    pair = servers if (repetition + connections) % 2 == 0 else servers[::-1]
-                    for server in pair:
-                        if scenario == "api" and server.app != "quart":
+                    if scenario == "lookup":  # each customer's newest order, as placed so far
+                        sessions = {
+                            server.app: write_sessions(rep_dir, server, customers[server.app])
+                            for server in servers
+                        }
+                    for server in order:
+                        if scenario == "api" and server.app == FLASK:
                             continue  # the Flask original has no JSON API
                         wait_idle(servers)
                         run = run_wrk(server, sessions[server.app], scenario, connections,
@@ -438,12 +497,13 @@ def compare(args: argparse.Namespace, workdir: Path) -> list[Run]:
 
 
 def scaling(args: argparse.Namespace, workdir: Path) -> list[Run]:
-    """quart_pizza alone: 1 vs 2 workers, and reads with 1k vs 1M orders stored."""
+    """The baseline variant alone: 1 vs 2 workers, and reads with 1k vs 1M orders stored."""
     runs: list[Run] = []
+    variant = next(v for v in args.variants if v.label == args.baseline)
     for workers in (1, 2):
         run_dir = workdir / f"scaling-{workers}w"
         run_dir.mkdir()
-        server = start_quart(run_dir, workers, args.worker_class)
+        server = start_quart(run_dir, variant, workers, args.worker_class)
         try:
             sessions = write_sessions(run_dir, server, asyncio.run(register(server, args.users)))
             for repetition in range(args.repetitions):
@@ -458,7 +518,7 @@ def scaling(args: argparse.Namespace, workdir: Path) -> list[Run]:
     for stored in args.stored_orders:
         run_dir = workdir / f"stored-{stored}"
         run_dir.mkdir()
-        server = start_quart(run_dir, args.workers, args.worker_class)
+        server = start_quart(run_dir, variant, args.workers, args.worker_class)
         try:
             registered = asyncio.run(register(server, args.users))
             preload_orders(server, stored)
@@ -479,7 +539,16 @@ def median(runs: list[Run], key: Callable[[Run], float]) -> float:
     return statistics.median(key(run) for run in runs) if runs else float("nan")
 
 
-def summarise(runs: list[Run]) -> list[dict[str, Any]]:
+def ratio(runs: list[Run], reference: list[Run]) -> float | None:
+    """The median over repetitions of runs' rate / the reference's in the same repetition."""
+    rates = {run.repetition: run.rate for run in reference}
+    ratios = [run.rate / rates[run.repetition] for run in runs if rates.get(run.repetition)]
+    return statistics.median(ratios) if ratios else None
+
+
+def summarise(runs: list[Run], apps: list[str], baseline: str) -> list[dict[str, Any]]:
+    """One row per scenario (or label), concurrency, workers and app, the apps in the order
+    given; ratios against Flask and against the baseline variant in the same repetitions."""
     rows = []
     groups: dict[tuple[str, int, int], dict[str, list[Run]]] = {}
     for run in runs:
@@ -487,40 +556,47 @@ def summarise(runs: list[Run]) -> list[dict[str, Any]]:
             run.app, []
         ).append(run)
     for (scenario, connections, workers), by_app in groups.items():
-        quart, flask = by_app.get("quart", []), by_app.get("flask", [])
-        ratios = [
-            q.rate / f.rate
-            for q, f in zip(
-                sorted(quart, key=lambda r: r.repetition),
-                sorted(flask, key=lambda r: r.repetition),
-                strict=False,
-            )
-            if f.rate
-        ]
-        rows.append({
-            "scenario": scenario,
-            "connections": connections,
-            "workers": workers,
-            "quart_rate": median(quart, lambda r: r.rate),
-            "quart_p50": median(quart, lambda r: r.p50_ms),
-            "quart_p99": median(quart, lambda r: r.p99_ms),
-            "flask_rate": median(flask, lambda r: r.rate),
-            "flask_p99": median(flask, lambda r: r.p99_ms),
-            "ratio": statistics.median(ratios) if ratios else None,
-            "quart_cpu": [
-                round(statistics.median(r.cpu_per_process[i] for r in quart), 2)
-                for i in range(min((len(r.cpu_per_process) for r in quart), default=0))
-            ],
-            "wrk_cpu": median(quart, lambda r: r.wrk_cpu),
-            # Which worker holds each connection is fixed when wrk connects: one split per run.
-            "quart_connections": [
-                r.connections_per_process[-r.workers :]
-                for r in sorted(quart, key=lambda r: r.repetition)
-            ],
-            "non_ack": sum(sum(r.other_statuses.values()) for r in quart + flask),
-            "exact": all(r.exact is not False for r in quart + flask),
-        })  # fmt: skip
+        flask, base = by_app.get(FLASK, []), by_app.get(baseline, [])
+        for app in sorted(by_app, key=lambda a: apps.index(a) if a in apps else len(apps)):
+            own = sorted(by_app[app], key=lambda r: r.repetition)
+            rows.append({
+                "scenario": scenario,
+                "connections": connections,
+                "workers": workers,
+                "app": app,
+                "rate": median(own, lambda r: r.rate),
+                "p50": median(own, lambda r: r.p50_ms),
+                "p99": median(own, lambda r: r.p99_ms),
+                "vs_flask": None if app == FLASK else ratio(own, flask),
+                "vs_baseline": None if app in (FLASK, baseline) else ratio(own, base),
+                "cpu": [
+                    round(statistics.median(r.cpu_per_process[i] for r in own), 2)
+                    for i in range(min((len(r.cpu_per_process) for r in own), default=0))
+                ],
+                "wrk_cpu": median(own, lambda r: r.wrk_cpu),
+                # Which worker holds each connection is fixed when wrk connects: a split per run.
+                "connection_split": [r.connections_per_process[-r.workers :] for r in own],
+                "non_ack": sum(sum(r.other_statuses.values()) for r in own),
+                "exact": all(r.exact is not False for r in own),
+            })  # fmt: skip
     return rows
+
+
+def legacy_summary(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows of a results.json from before variants (one row with quart_pizza's and Flask's
+    columns side by side) as today's, a row per app, for --replot."""
+    upgraded = []
+    for row in rows:
+        if "quart_rate" not in row:
+            upgraded.append(row)
+            continue
+        cell = {key: row[key] for key in ("scenario", "connections", "workers")}
+        upgraded.append(cell | {"app": "quart", "rate": row["quart_rate"], "p99": row["quart_p99"]})
+        if row["flask_rate"] == row["flask_rate"]:  # not NaN: Flask ran this cell
+            upgraded.append(
+                cell | {"app": FLASK, "rate": row["flask_rate"], "p99": row["flask_p99"]}
+            )
+    return upgraded
 
 
 def machine() -> str:
@@ -541,31 +617,34 @@ def machine() -> str:
     )
 
 
+def times(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}x"
+
+
 def markdown(rows: list[dict[str, Any]], args: argparse.Namespace) -> str:
+    described = "; ".join(variant.describe() for variant in args.variants)
     lines = [
         f"Machine: {machine()}.",
         f"Mode: {'quick' if args.quick else 'full'}; {args.repetitions} repetition(s) of "
-        f"{args.seconds:g} s per cell, {args.users} customers; medians; ratio = quart_pizza / "
-        "Flask original, per repetition, then the median.",
+        f"{args.seconds:g} s per cell, {args.users} customers; medians; vs Flask and "
+        f"vs {args.baseline}: the app's req/s over the Flask original's and over "
+        f"{args.baseline}'s, per repetition, then the median.",
+        f"quart_pizza variants: {described}.",
         "",
-        "| scenario | conns | workers | quart_pizza req/s | p50 ms | p99 ms | Flask req/s | "
-        "Flask p99 ms | ratio | CPU per process (cores: master, workers) | "
+        "| scenario | conns | workers | app | req/s | p50 ms | p99 ms | vs Flask | "
+        f"vs {args.baseline} | CPU per process (cores: master, workers) | "
         "connections per worker (each repetition) | wrk CPU | non-ack | rows = acks |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---:|---|",
+        "|---|---:|---:|---|---:|---:|---:|---:|---:|---|---|---:|---:|---|",
     ]
     for row in rows:
-        flask = "-" if row["flask_rate"] != row["flask_rate"] else f"{row['flask_rate']:.0f}"
-        flask_p99 = "-" if row["flask_p99"] != row["flask_p99"] else f"{row['flask_p99']:.1f}"
-        ratio = "-" if row["ratio"] is None else f"{row['ratio']:.2f}x"
         writes = row["scenario"].startswith(("orders", "api"))
         exact = ("yes" if row["exact"] else "**NO**") if writes else "-"
-        split = " ".join("/".join(map(str, counts)) for counts in row["quart_connections"])
+        split = " ".join("/".join(map(str, counts)) for counts in row["connection_split"])
         lines.append(
-            f"| {row['scenario']} | {row['connections']} | {row['workers']} | "
-            f"{row['quart_rate']:.0f} | {row['quart_p50']:.1f} | {row['quart_p99']:.1f} | "
-            f"{flask} | {flask_p99} | {ratio} | {row['quart_cpu']} | {split} | "
-            f"{row['wrk_cpu']:.2f} | "
-            f"{row['non_ack']} | {exact} |"
+            f"| {row['scenario']} | {row['connections']} | {row['workers']} | {row['app']} | "
+            f"{row['rate']:.0f} | {row['p50']:.1f} | {row['p99']:.1f} | "
+            f"{times(row['vs_flask'])} | {times(row['vs_baseline'])} | {row['cpu']} | {split} | "
+            f"{row['wrk_cpu']:.2f} | {row['non_ack']} | {exact} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -578,19 +657,16 @@ def plot(rows: list[dict[str, Any]], path: Path) -> None:
 
     fig, (rate_ax, p99_ax) = plt.subplots(1, 2, figsize=(12, 4.5))
     series: dict[str, list[tuple[int, float, float]]] = {}
-    for row in rows:
+    for row in legacy_summary(rows):
         workers = (
             f", {row['workers']}w"
             if row["workers"] != 2 and "worker" not in row["scenario"]
             else ""
         )
-        series.setdefault(f"quart_pizza {row['scenario']}{workers}", []).append(
-            (row["connections"], row["quart_rate"], row["quart_p99"])
+        name = {FLASK: "Flask", "quart": "quart_pizza"}.get(row["app"], row["app"])
+        series.setdefault(f"{name} {row['scenario']}{workers}", []).append(
+            (row["connections"], row["rate"], row["p99"])
         )
-        if row["flask_rate"] == row["flask_rate"]:
-            series.setdefault(f"Flask {row['scenario']}", []).append(
-                (row["connections"], row["flask_rate"], row["flask_p99"])
-            )
     colours = [plt.get_cmap("tab20")(i) for i in range(20)]
     for index, (label, points) in enumerate(sorted(series.items())):
         points.sort()
@@ -612,8 +688,39 @@ def plot(rows: list[dict[str, Any]], path: Path) -> None:
     fig.savefig(path, dpi=110)
 
 
+def variants(items: list[list[str]] | None, parser: argparse.ArgumentParser) -> list[Variant]:
+    """The --variant options, checked; without any, the current checkout as `quart`."""
+    if not items:
+        return [Variant("quart", ROOT)]
+    found: list[Variant] = []
+    for item in items:
+        if len(item) < 2:
+            parser.error(f"--variant {' '.join(item)}: needs LABEL CHECKOUT [ENV=VALUE ...]")
+        label, checkout, *env = item
+        if not LABEL.fullmatch(label) or label == FLASK:
+            parser.error(f"--variant {label}: a label is letters, digits, '_', '.', '-', and "
+                         f"not {FLASK!r}")  # fmt: skip
+        if label in (v.label for v in found):
+            parser.error(f"--variant {label}: two variants with that label")
+        path = Path(checkout).resolve()
+        for needed in ("quart_pizza/__init__.py", "hypercorn.toml"):
+            if not (path / needed).is_file():
+                parser.error(f"--variant {label}: {path} has no {needed}")
+        for assignment in env:
+            name, equals, _ = assignment.partition("=")
+            if not equals or not name:
+                parser.error(f"--variant {label}: {assignment!r} is not NAME=VALUE")
+        pairs = (assignment.partition("=") for assignment in env)
+        found.append(Variant(label, path, {name: value for name, _, value in pairs}))
+    return found
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        epilog="\n\n".join(__doc__.split("\n\n")[1:]),  # the variants, with an example
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--quick", action="store_true", help="one short repetition (< 2 min)")
     parser.add_argument("--scaling", action="store_true", help="also 1 vs 2 workers")
     parser.add_argument("--repetitions", type=int)
@@ -624,12 +731,27 @@ def main() -> None:
     parser.add_argument("--connections", type=int, nargs="+", default=[16, 64, 256])
     parser.add_argument("--out", type=Path)
     parser.add_argument("--replot", action="store_true", help="redraw results.png from --out")
-    parser.add_argument("--apps", nargs="+", default=["quart", "flask"])
-    parser.add_argument("--scenarios", nargs="+", default=["orders", "dashboard", "api"])
+    parser.add_argument("--apps", nargs="+", choices=["quart", FLASK], default=["quart", FLASK],
+                        help="quart: every --variant")  # fmt: skip
+    parser.add_argument("--scenarios", nargs="+", default=["orders", "dashboard", "lookup", "api"])
     parser.add_argument("--worker-class", help="hypercorn -k, overriding hypercorn.toml")
     parser.add_argument("--stored-orders", type=int, nargs="+", default=[1_000, 1_000_000],
                         help="with --scaling: orders stored before the read runs")  # fmt: skip
+    parser.add_argument(
+        "--variant", action="append", nargs="+", metavar=("LABEL CHECKOUT", "ENV=VALUE"),
+        help="a quart_pizza to measure (repeatable): the one in directory CHECKOUT (its own "
+        "quart_pizza/ and hypercorn.toml, e.g. a git worktree), run from there with these "
+        "extra environment variables, reported as LABEL; default: `quart` on this checkout",
+    )  # fmt: skip
+    parser.add_argument("--baseline", metavar="LABEL",
+                        help="the variant the others are compared with and --scaling measures "
+                        "(default: the first)")  # fmt: skip
     args = parser.parse_args()
+    args.variants = variants(args.variant, parser)
+    if args.baseline is None:
+        args.baseline = args.variants[0].label
+    elif args.baseline not in (v.label for v in args.variants):
+        parser.error(f"--baseline {args.baseline}: no --variant has that label")
     quick = {"repetitions": 1, "seconds": 3.0, "tail": 2.0, "users": 64}
     full = {"repetitions": 5, "seconds": 10.0, "tail": 3.0, "users": 256}
     for name, value in (quick if args.quick else full).items():
@@ -651,12 +773,19 @@ def main() -> None:
         runs = compare(args, workdir)
         if args.scaling:
             runs += scaling(args, workdir)
-    rows = summarise(runs)
-    (args.out / "results.json").write_text(
-        json.dumps(
-            {"machine": machine(), "runs": [asdict(r) for r in runs], "summary": rows}, indent=1
-        )  # fmt: skip
-    )
+    apps = [variant.label for variant in args.variants] + [FLASK]
+    rows = summarise(runs, apps, args.baseline)
+    results = {
+        "machine": machine(),
+        "variants": [
+            asdict(v) | {"checkout": str(v.checkout), "description": v.describe()}
+            for v in args.variants
+        ],
+        "baseline": args.baseline,
+        "runs": [asdict(r) for r in runs],
+        "summary": rows,
+    }
+    (args.out / "results.json").write_text(json.dumps(results, indent=1))
     table = markdown(rows, args)
     (args.out / "results.md").write_text(table)
     plot(rows, args.out / "results.png")
