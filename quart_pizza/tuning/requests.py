@@ -7,12 +7,11 @@
   JSON) goes to the server as two ASGI messages, its start and its body, where Quart sends
   every body through an async iterator as three. The bytes on the wire are the same; files and
   streams keep Quart's way.
-- `OneTaskRequests` (ASGI connection): Quart runs every request as two tasks, the view and a
-  receiver that feeds it the body and cancels it if the client disconnects. This reads the
-  (small) body first and then runs the view in the task the server already runs for the
-  request. It changes one thing, so it is opt-in: a client that disconnects while its view
-  runs no longer cancels the view; the view finishes and its answer goes nowhere. Streams and
-  files are still stopped when their client goes away.
+- `OneTaskRequests` (ASGI connection): Quart runs every request as a task group of two tasks,
+  the view and a receiver that feeds it the body through a queue and cancels it if the client
+  disconnects. This reads the (small) body first and then runs the view in the task the
+  server already runs for the request, beside one plain watcher task that cancels it when the
+  client disconnects before the answer is out, as Quart's receiver does.
 
 A body that stops being read early (past `MAX_CONTENT_LENGTH`, or slower than `BODY_TIMEOUT`)
 is drained until the server reports the disconnect: the server queues a request's messages
@@ -84,11 +83,15 @@ def two_messages_fit() -> bool:
 
 
 class OneTaskRequests(asgi.ASGIHTTPConnection):
-    """Reads the whole (small) body first, then runs the view in the server's task."""
+    """Reads the whole (small) body first, then runs the view in the server's task.
+
+    A watcher task takes the request's later messages: when the client disconnects before the
+    answer is out, it cancels the view (or the stream being sent), as Quart's receiver does.
+    """
 
     _receive: ASGIReceiveCallable
-    _watcher: "asyncio.Task[None] | None" = None
-    _sending: "asyncio.Task[None] | None" = None
+    _handler: "asyncio.Task[Any] | None" = None
+    _finished = False
 
     async def __call__(self, receive: ASGIReceiveCallable, send: ASGISendCallable) -> None:
         send = asgi._convert_os_error(send)  # a failed send raises ClientDisconnectedError
@@ -97,17 +100,25 @@ class OneTaskRequests(asgi.ASGIHTTPConnection):
         complete = await self._read_body(request)
         if complete is None:
             return  # the client went away before its request arrived: nobody to answer
-        if not complete:
-            # Messages still come for this request: take them until the server reports the
-            # disconnect (once the answer is out), or its queue fills and the connection hangs.
-            self._watcher = asyncio.create_task(self._watch_disconnect())
+        self._handler = handler = asyncio.current_task()
+        watcher = asyncio.get_running_loop().create_task(self._watch())
+        answered = False
         try:
             await self.handle_request(request, send)
-            if self._watcher is not None:
-                await self._watcher
+            answered = True
+        except asyncio.CancelledError:
+            # Cancelled by the watcher alone: the client is gone, as Quart would end it.
+            if not self._disconnected or handler is None or handler.uncancel() > 0:
+                raise
         finally:
-            if self._watcher is not None:
-                self._watcher.cancel()
+            self._finished = True
+            # Messages may still come for a body stopped early: after an answer, take them
+            # until the server reports the disconnect (it does once the answer is out), or
+            # its queue fills and the connection hangs forever.
+            if not answered:
+                watcher.cancel()
+        if answered and not complete:
+            await watcher
 
     async def _read_body(self, request: quart.Request) -> bool | None:
         """Read the body into `request`: True when whole, False when stopped early, None when
@@ -138,28 +149,13 @@ class OneTaskRequests(asgi.ASGIHTTPConnection):
         request.body_timeout = None  # the body is complete: no second timer to read it
         return True
 
-    async def _watch_disconnect(self) -> None:
-        """Take the request's messages until the disconnect; then stop a stream being sent."""
+    async def _watch(self) -> None:
+        """Take the request's messages until the disconnect; then stop the view if it runs."""
         while (await self._receive())["type"] != "http.disconnect":
             pass
         self._disconnected = True
-        if self._sending is not None:
-            self._sending.cancel()
-
-    async def _send_response(self, send: ASGISendCallable, response: ResponseTypes) -> None:
-        if type(response.response) is DataBody:  # in memory: sent at once
-            await super()._send_response(send, response)
-            return
-        # A stream or a file may take long: stop it if the client goes away, as Quart does.
-        if self._watcher is None:
-            self._watcher = asyncio.create_task(self._watch_disconnect())
-        self._sending = asyncio.create_task(super()._send_response(send, response))
-        try:
-            await self._sending
-        except asyncio.CancelledError:
-            current = asyncio.current_task()
-            if not self._disconnected or (current is not None and current.cancelling()):
-                raise
+        if not self._finished and self._handler is not None:
+            self._handler.cancel()
 
 
 def one_task_fits() -> bool:

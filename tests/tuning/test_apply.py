@@ -20,8 +20,8 @@ def test_profiles() -> None:
     # What decides the deployment is only in the dedicated-host profile ...
     assert default["LISTENING_SOCKETS"] == 0 and default["PIN_WORKERS_TO_CPUS"] is False
     assert dedicated["LISTENING_SOCKETS"] > 0 and dedicated["PIN_WORKERS_TO_CPUS"] is True
-    # ... and what changes behaviour is in no profile.
-    assert all(parts.get("REQUEST_IN_ONE_TASK") is None for parts in PROFILES.values())
+    # ... and the switch interval, which no measurement supports, in none.
+    assert all(parts.get("GIL_SWITCH_INTERVAL") is None for parts in PROFILES.values())
     assert dedicated == default | {"LISTENING_SOCKETS": 8, "PIN_WORKERS_TO_CPUS": True}
 
 
@@ -48,7 +48,8 @@ def test_a_setting_it_cannot_take_stops_the_start(config: dict[str, Any]) -> Non
 
 
 def test_off_is_stock_quart(config: dict[str, Any]) -> None:
-    app = create_app(config | {"TUNING": "off"})
+    unset = {f"TUNE_{part}": None for part in PARTS}  # whatever the environment says
+    app = create_app(config | unset | {"TUNING": "off"})
     assert app.asgi_http_class is asgi.ASGIHTTPConnection
     assert app.request_class is Quart.request_class
     assert type(app.session_interface) is SecureCookieSessionInterface

@@ -203,6 +203,33 @@ async def test_a_stream_stops_when_its_client_goes_away(app: Quart) -> None:
     assert 0 < count == sent_events  # stopped, not still producing into the void
 
 
+@pytest.mark.parametrize("one_task", [True, False])
+async def test_a_client_gone_mid_view_cancels_the_view_as_quart_does(
+    config: dict[str, Any], one_task: bool
+) -> None:
+    app = create_app(config | REQUEST_PARTS | {"TUNE_REQUEST_IN_ONE_TASK": one_task})
+    outcome: list[str] = []
+
+    @app.get("/test-slow")
+    async def slow() -> str:
+        try:
+            await asyncio.sleep(5)
+        except asyncio.CancelledError:
+            outcome.append("cancelled")
+            raise
+        outcome.append("finished")
+        return "done"
+
+    async with app.test_app():
+        server = FakeServer()
+        asyncio.get_running_loop().call_later(0.1, server.disconnect)
+        started = asyncio.get_running_loop().time()
+        await call(app, server, method="GET", path="/test-slow")
+        assert asyncio.get_running_loop().time() - started < 2
+    assert outcome == ["cancelled"]
+    assert server.sent == []
+
+
 async def test_hooks_of_the_requests_blueprint_run(app: Quart) -> None:
     # The request works out its blueprints once: that must happen after the URL is matched.
     seen: list[str] = []
