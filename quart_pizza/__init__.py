@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import click
+from hypercorn.middleware import ProxyFixMiddleware
 from quart import Quart
 
-from . import store, tuning, web
-from .blueprints import api, auth, dashboard, health, menu, orders
-from .config import DEFAULTS, ENV_PREFIX, load_or_create_secret_key
-from .passwords import Passwords
+from . import passwords, store, tuning, web
+from .blueprints import account, api, auth, dashboard, docs, health, menu, orders
+from .config import DEFAULTS, ENV_PREFIX, check_keys, load_or_create_secret_key
 from .resources import resource_dir
 
 
@@ -28,25 +28,27 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Quart:
     if test_config is not None:
         app.config.from_mapping(test_config)
 
-    if not app.config.get("SECRET_KEY"):
+    if app.config.get("SECRET_KEY") is None:
         # Every worker and every restart reads the same key from the instance folder.
         app.config["SECRET_KEY"] = load_or_create_secret_key(Path(app.instance_path))
-    app.config["SECRET_KEY"] = str(app.config["SECRET_KEY"])
+    check_keys(app.config["SECRET_KEY"], app.config.get("SECRET_KEY_FALLBACKS"))
     # Without a level of its own the app's log inherits the root logger's WARNING, and its
     # INFO lines never appear under hypercorn.
     app.logger.setLevel(app.config["LOG_LEVEL"])
 
     shop_store = store.init_app(app)
-    app.extensions["quart_pizza.passwords"] = Passwords(
-        time_cost=app.config["PASSWORD_HASH_TIME_COST"],
-        memory_kib=app.config["PASSWORD_HASH_MEMORY_KIB"],
-        parallelism=app.config["PASSWORD_HASH_PARALLELISM"],
-    )
+    passwords.init_app(app)
     web.init_app(app)
-    for blueprint in (menu.bp, orders.bp, auth.bp, dashboard.bp, health.bp, api.bp):
-        app.register_blueprint(blueprint)
+    blueprints = (menu, orders, auth, account, dashboard, health, api, docs)
+    for blueprint in blueprints:
+        app.register_blueprint(blueprint.bp)
     api.init_schema(app)
     tuning.apply(app)  # last: it may replace what was set up above
+    if app.config["TRUSTED_PROXY_HOPS"]:
+        # The client's address, scheme and host from the proxies' X-Forwarded-* headers.
+        app.asgi_app = ProxyFixMiddleware(  # type: ignore[method-assign]
+            app.asgi_app, mode="legacy", trusted_hops=app.config["TRUSTED_PROXY_HOPS"]
+        )
 
     @app.cli.command("migrate")
     def migrate_command() -> None:

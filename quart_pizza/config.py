@@ -18,9 +18,27 @@ DEFAULTS: Final[dict[str, Any]] = {
     # Off so that the shop works on http://127.0.0.1; set PIZZA_SESSION_COOKIE_SECURE=true
     # behind TLS.
     "SESSION_COOKIE_SECURE": False,
-    "PERMANENT_SESSION_LIFETIME": timedelta(days=7),
+    # Also how old a signed cookie may be at most: as long as a login may live (below).
+    "PERMANENT_SESSION_LIFETIME": timedelta(days=30),
+    # A login ends after this many seconds without use, and this many after it began.
+    "LOGIN_IDLE_TIMEOUT": 7 * 24 * 3600,
+    "LOGIN_LIFETIME": 30 * 24 * 3600,
+    # Failed logins: per username (every client) and per client address, in one window.
+    "LOGIN_MAX_FAILURES": 5,
+    "LOGIN_FAILURE_WINDOW": 900,
+    "LOGIN_CLIENT_MAX_FAILURES": 50,  # 0: no per-client limit
+    # Registrations per client address in a window (seconds); 0: no limit.
+    "REGISTER_CLIENT_MAX": 10,
+    "REGISTER_CLIENT_WINDOW": 3600,
+    # A guest's orders move into the account they register within this many seconds of
+    # placing them (the same person, minutes later); logging in never moves them.
+    "GUEST_ORDERS_CLAIM_WINDOW": 1800,
+    # Proxies in front whose X-Forwarded-For/-Proto/-Host are trusted; 0: none, the client
+    # address is the connection's.
+    "TRUSTED_PROXY_HOPS": 0,
     # Our largest form is a few hundred bytes; url-encoded bodies are bounded only by this.
     "MAX_CONTENT_LENGTH": 16 * 1024,
+    # Seconds a request body may take to arrive (408 after that).
     "BODY_TIMEOUT": 10,
     "DATABASE_URL": None,
     # The level of the app's own log (the `quart_pizza` logger, to stderr through Quart's
@@ -28,8 +46,10 @@ DEFAULTS: Final[dict[str, Any]] = {
     "LOG_LEVEL": "INFO",
     # Reader threads per worker, each with a read-only connection of its own.
     "DATABASE_READERS": 2,
-    # SQLite waits this long for another process's write lock before giving up (ms).
-    "DATABASE_BUSY_TIMEOUT_MS": 5000,
+    # Seconds a write waits for the database (another worker's lock) before it is refused
+    # with a 503, nothing stored. DATABASE_BUSY_TIMEOUT_MS, the old name, wins when set.
+    "DATABASE_BUSY_TIMEOUT": 5.0,
+    "DATABASE_BUSY_TIMEOUT_MS": None,
     # Tuning of Quart, hypercorn and the interpreter (quart_pizza/tuning/): a profile,
     # "default", "dedicated-host" or "off"; a TUNE_<PART> setting overrides it for one part.
     "TUNING": "default",
@@ -39,11 +59,40 @@ DEFAULTS: Final[dict[str, Any]] = {
     "PASSWORD_HASH_TIME_COST": 3,
     "PASSWORD_HASH_MEMORY_KIB": 65536,
     "PASSWORD_HASH_PARALLELISM": 4,
+    # Hashing threads per worker: more concurrent logins than this get a 503 at once.
+    "PASSWORD_HASH_THREADS": 2,
 }
+
+MIN_KEY_LENGTH: Final = 32
 
 
 class ConfigError(RuntimeError):
     """The configuration cannot work; raised at start, never while serving."""
+
+
+def check_keys(secret_key: object, fallbacks: object) -> None:
+    """Refuse signing keys anyone could guess or forge with: each must be a string of at least
+    MIN_KEY_LENGTH characters, and the fallbacks a list of them (a bare string would make
+    every one of its characters a key)."""
+    if not isinstance(secret_key, str) or len(secret_key) < MIN_KEY_LENGTH:
+        raise ConfigError(
+            f"PIZZA_SECRET_KEY must be a string of at least {MIN_KEY_LENGTH} characters "
+            "(e.g. python -c 'import secrets; print(secrets.token_hex(32))'), or unset to "
+            "use the instance folder's key"
+        )
+    if fallbacks is None:
+        return
+    if not isinstance(fallbacks, list):
+        raise ConfigError(
+            "PIZZA_SECRET_KEY_FALLBACKS must be a JSON list of older keys, e.g. "
+            f"'[\"old key\"]', got {type(fallbacks).__name__}"
+        )
+    for key in fallbacks:
+        if not isinstance(key, str) or len(key) < MIN_KEY_LENGTH:
+            raise ConfigError(
+                f"every key in PIZZA_SECRET_KEY_FALLBACKS must be a string of at least "
+                f"{MIN_KEY_LENGTH} characters"
+            )
 
 
 def load_or_create_secret_key(instance_path: Path) -> str:

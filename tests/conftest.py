@@ -30,6 +30,10 @@ def config(tmp_path: Path) -> dict[str, Any]:
         # process's own: tests/tuning/ checks both.
         "TUNE_GC_FREEZE": False,
         "TUNE_GIL_SWITCH_INTERVAL": 0,
+        # Tests register many accounts and fail many logins from one address; the tests of
+        # the limits turn them back on.
+        "REGISTER_CLIENT_MAX": 0,
+        "LOGIN_CLIENT_MAX_FAILURES": 0,
         # Cheap argon2 parameters: the tests check behaviour, not hash strength.
         "PASSWORD_HASH_TIME_COST": 1,
         "PASSWORD_HASH_MEMORY_KIB": 64,

@@ -140,6 +140,10 @@ def start_server(
         "PIZZA_PASSWORD_HASH_TIME_COST": "1",
         "PIZZA_PASSWORD_HASH_MEMORY_KIB": "64",
         "PIZZA_PASSWORD_HASH_PARALLELISM": "1",
+        "PIZZA_REGISTER_CLIENT_MAX": "0",
+        "PIZZA_LOGIN_CLIENT_MAX_FAILURES": "0",
+        # The end-to-end tests register customers a dozen at a time.
+        "PIZZA_PASSWORD_HASH_THREADS": "8",
         **(env or {}),
     }
     command = [

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from quart_pizza import create_app
-from quart_pizza.config import load_or_create_secret_key
+from quart_pizza.config import ConfigError, load_or_create_secret_key
 from quart_pizza.store.sqlite import DatabaseUrlError, SqliteStore, database_path
 
 
@@ -31,13 +31,13 @@ def test_settings_come_from_the_environment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PIZZA_INSTANCE_PATH", str(tmp_path))
-    monkeypatch.setenv("PIZZA_SECRET_KEY", "from-env")
-    monkeypatch.setenv("PIZZA_SECRET_KEY_FALLBACKS", '["older", "oldest"]')
+    monkeypatch.setenv("PIZZA_SECRET_KEY", "from-env" * 4)
+    monkeypatch.setenv("PIZZA_SECRET_KEY_FALLBACKS", f'["{"older" * 8}", "{"oldest" * 8}"]')
     monkeypatch.setenv("PIZZA_DATABASE_URL", f"sqlite:///{tmp_path}/env.db")
     monkeypatch.setenv("PIZZA_SESSION_COOKIE_SECURE", "true")
     app = create_app()
-    assert app.config["SECRET_KEY"] == "from-env"
-    assert app.config["SECRET_KEY_FALLBACKS"] == ["older", "oldest"]
+    assert app.config["SECRET_KEY"] == "from-env" * 4
+    assert app.config["SECRET_KEY_FALLBACKS"] == ["older" * 8, "oldest" * 8]
     assert app.config["SESSION_COOKIE_SECURE"] is True
     store = app.extensions["quart_pizza.store"]
     assert isinstance(store, SqliteStore)
@@ -51,3 +51,34 @@ def test_database_url(tmp_path: Path) -> None:
     for bad in ("postgres://x/y", "sqlite://", "sqlite:///", "/tmp/x.db"):
         with pytest.raises(DatabaseUrlError):
             database_path(bad, tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("key", "fallbacks"),
+    [
+        ("short", None),  # guessable
+        ("12345678901234567890123456789012345", None),  # a number once parsed from JSON
+        ("k" * 40, "3f9a" * 10),  # a bare string: every character would be a key
+        ("k" * 40, "12345"),  # a number
+        ("k" * 40, '["old"]'),  # a short fallback
+        ("k" * 40, '{"a": "b"}'),
+    ],
+)
+def test_weak_or_malformed_keys_stop_the_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, key: str, fallbacks: str | None
+) -> None:
+    monkeypatch.setenv("PIZZA_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("PIZZA_SECRET_KEY", key)
+    if fallbacks is None:
+        monkeypatch.delenv("PIZZA_SECRET_KEY_FALLBACKS", raising=False)
+    else:
+        monkeypatch.setenv("PIZZA_SECRET_KEY_FALLBACKS", fallbacks)
+    with pytest.raises(ConfigError, match="PIZZA_SECRET_KEY"):
+        create_app()
+
+
+def test_rotation_keys_are_accepted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PIZZA_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("PIZZA_SECRET_KEY", "n" * 32)
+    monkeypatch.setenv("PIZZA_SECRET_KEY_FALLBACKS", f'["{"o" * 32}"]')
+    assert create_app().config["SECRET_KEY_FALLBACKS"] == ["o" * 32]

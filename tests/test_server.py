@@ -2,6 +2,7 @@
 
 import asyncio
 import hashlib
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -102,3 +103,45 @@ def test_four_workers_start_together_on_a_new_file(tmp_path: Path) -> None:
     finally:
         stop_server(server)
     assert "Traceback" not in server.log.read_text()
+
+
+async def orders_until_refused(url: str, number: int, acknowledged: list[int]) -> None:
+    """A customer ordering as fast as answers come, until the server goes away."""
+    async with httpx.AsyncClient(base_url=url, timeout=10) as client:
+        try:
+            token = csrf_from((await client.get("/")).text)
+            form = {"pizza": "funghi", "size": "small", "quantity": "1", "csrf_token": token}
+            while True:
+                response = await client.post("/orders/create", data=form)
+                if response.status_code != 303:
+                    return  # a 503 while stopping: not acknowledged
+                acknowledged.append(order_id_in(response.cookies["pizza_session"]))
+        except httpx.HTTPError:
+            return  # the connection was closed or reset: not acknowledged either
+
+
+async def test_sigterm_during_a_burst_leaves_no_order_half_stored(tmp_path: Path) -> None:
+    server = start_server(tmp_path, workers=2)
+    acknowledged: list[int] = []
+    customers = [
+        asyncio.create_task(orders_until_refused(server.url, n, acknowledged)) for n in range(16)
+    ]
+    await asyncio.sleep(1.5)
+    assert acknowledged, "no order was taken before the signal"
+    server.process.send_signal(signal.SIGTERM)
+    await asyncio.wait_for(asyncio.gather(*customers), 30)
+    try:
+        server.process.wait(timeout=30)
+    finally:
+        kill_server(server)  # whatever hypercorn left behind
+    # Every acknowledged order is stored once, whole; any other order stored is whole too.
+    rows = await query(
+        server.database,
+        """SELECT orders.id, count(order_items.id) FROM orders
+             LEFT JOIN order_items ON order_items.order_id = orders.id GROUP BY orders.id""",
+    )
+    stored = dict(rows)
+    assert all(items == 1 for items in stored.values())
+    assert len(acknowledged) == len(set(acknowledged))
+    assert set(acknowledged) <= set(stored)
+    assert await query(server.database, "PRAGMA integrity_check") == [("ok",)]

@@ -5,21 +5,38 @@ in the `X-CSRF-Token` header (get it from `GET /api/session`). Errors are JSON.
 """
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Annotated, Any, Final
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 from quart import Blueprint, Quart, abort, request, session, url_for
-from quart_schema import OpenAPIProvider, QuartSchema, tag, validate_request, validate_response
+from quart_schema import (
+    DataSource,
+    OpenAPIProvider,
+    QuartSchema,
+    document_response,
+    tag,
+    validate_request,
+    validate_response,
+)
 from werkzeug.routing import Rule
 
 from ..models.menu import SIZES, Size
 from ..models.order import MAX_ITEMS, MAX_ORDER_ID, MAX_QUANTITY, NewItem, Order
 from ..store import get_store
 from ..web.security import csrf_token
-from ..web.sessions import current_owner, current_user_id, ordering_owner, remember_order
+from ..web.sessions import checked_owner, current_owner, ordering_owner, remember_order
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+
+type T = Callable[..., Any]
 
 
 class ApiOpenAPIProvider(OpenAPIProvider):
@@ -28,6 +45,13 @@ class ApiOpenAPIProvider(OpenAPIProvider):
     def generate_rules(self) -> Iterable[Rule]:
         return (rule for rule in super().generate_rules() if rule.rule.startswith("/api/"))
 
+    def build_request_body(
+        self, model: type[Any], source: DataSource
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """A route that takes a body needs one: say so (quart-schema leaves it optional)."""
+        request_body, definitions = super().build_request_body(model, source)
+        return {"required": True, **request_body}, definitions
+
 
 def init_schema(app: Quart) -> None:
     """quart-schema: validation, OpenAPI at `/openapi.json` and docs at `/docs`."""
@@ -35,7 +59,7 @@ def init_schema(app: Quart) -> None:
         app,
         info={"title": "quart_pizza API", "version": "1"},
         openapi_provider_class=ApiOpenAPIProvider,
-        swagger_ui_path="/docs",
+        swagger_ui_path=None,  # the shop serves its own /docs, with local assets (docs.py)
         redoc_ui_path=None,
         scalar_ui_path=None,
     )
@@ -44,12 +68,20 @@ def init_schema(app: Quart) -> None:
 IDEMPOTENCY_KEY: Final = re.compile(r"[\x21-\x7e]{1,255}")  # visible ASCII, like a UUID
 
 
+def whole_number(value: Any) -> Any:
+    """JSON has one kind of number: 2.0 is the integer 2 (as JSON Schema says), 2.5 is not.
+    Strings and booleans stay refused."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 class ItemIn(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     pizza: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     size: Size
-    quantity: Annotated[int, Field(ge=1, le=MAX_QUANTITY)]
+    quantity: Annotated[int, Field(ge=1, le=MAX_QUANTITY), BeforeValidator(whole_number)]
 
 
 class OrderIn(BaseModel):
@@ -98,6 +130,25 @@ class MenuOut(BaseModel):
     max_quantity: int
 
 
+class ErrorOut(BaseModel):
+    """Every error of the API: its name, a message for people, details for programs."""
+
+    error: str
+    message: str
+    details: list[dict[str, Any]] | str | None = None
+
+
+def document_errors(*codes: int) -> Callable[[T], T]:
+    """Document that the route may answer each of `codes` with an `ErrorOut`."""
+
+    def decorator(view: T) -> T:
+        for code in codes:
+            view = document_response(ErrorOut, code)(view)
+        return view
+
+    return decorator
+
+
 class SessionOut(BaseModel):
     user_id: int | None
     username: str | None
@@ -126,6 +177,7 @@ def order_out(order: Order) -> OrderOut:
 @bp.get("/menu")
 @tag(["menu"])
 @validate_response(MenuOut)
+@document_errors(503)
 async def menu() -> MenuOut:
     """The menu: every pizza with its price in cents per size."""
     pizzas = await get_store().menu()
@@ -147,10 +199,14 @@ async def menu() -> MenuOut:
 @bp.get("/session")
 @tag(["session"])
 @validate_response(SessionOut)
+@document_errors(503)
 async def session_info() -> SessionOut:
     """Who the session cookie belongs to, and the CSRF token its writes must send."""
+    owner = await checked_owner()
     return SessionOut(
-        user_id=current_user_id(), username=session.get("username"), csrf_token=csrf_token()
+        user_id=owner.user_id,
+        username=session.get("username") if owner.user_id is not None else None,
+        csrf_token=csrf_token(),
     )
 
 
@@ -159,6 +215,7 @@ async def session_info() -> SessionOut:
 @validate_request(OrderIn)
 @validate_response(OrderOut, 201)
 @validate_response(OrderOut, 200)
+@document_errors(400, 401, 403, 408, 409, 413, 415, 422, 503)
 async def create_order(data: OrderIn) -> tuple[OrderOut, int, dict[str, str]]:
     """Place an order. With an `Idempotency-Key` header a retry returns the same order (200)."""
     key = request.headers.get("Idempotency-Key")
@@ -177,6 +234,7 @@ async def create_order(data: OrderIn) -> tuple[OrderOut, int, dict[str, str]]:
 @bp.get(f"/orders/<int(max={MAX_ORDER_ID}):order_id>")
 @tag(["orders"])
 @validate_response(OrderOut)
+@document_errors(401, 404, 503)
 async def get_order(order_id: int) -> OrderOut:
     """An order of this session's customer (or guest); 404 for anyone else's."""
     order = await get_store().owned_order(order_id, current_owner())

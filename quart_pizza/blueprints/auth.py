@@ -1,25 +1,36 @@
 """`/register`, `/login` and `/logout`: accounts and the logged-in session."""
 
-from quart import Blueprint, flash, render_template, request, url_for
+from datetime import timedelta
+
+from quart import Blueprint, current_app, flash, render_template, request, url_for
 from quart.typing import ResponseReturnValue
 
+from ..models.times import ago_text
 from ..models.user import UsernameTakenError
 from ..passwords import get_passwords
 from ..store import get_store
 from ..web.forms import FormError, parse_login, parse_registration
+from ..web.limits import (
+    TooManyAttemptsError,
+    check_login_attempts,
+    count_registration,
+    record_login_failure,
+)
 from ..web.redirects import see_other
 from ..web.security import safe_next
-from ..web.sessions import current_guest_key, current_user_id, last_order_id, log_in, log_out
+from ..web.sessions import (
+    current_guest_key,
+    current_owner,
+    end_session,
+    last_order_id,
+    start_session,
+    user_agent,
+)
 
 bp = Blueprint("auth", __name__)
 
-
-async def start_session(user_id: int, username: str) -> None:
-    """Log the user in; a guest's orders placed in this session move into the account."""
-    guest_key = current_guest_key() if current_user_id() is None else None
-    if guest_key is not None:
-        await get_store().claim_guest_orders(guest_key, user_id)
-    log_in(user_id, username, order_id=last_order_id() if guest_key is not None else None)
+# Logging out asks the browser to drop everything this site stored in it.
+CLEAR_SITE_DATA = ("Clear-Site-Data", '"cache", "cookies", "storage"')
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -31,13 +42,27 @@ async def register() -> ResponseReturnValue:
         credentials = parse_registration(form)
     except FormError as error:
         return await render_template("register.html", values=form, errors=error.errors), 400
-    password_hash = await get_passwords().hash(credentials.password)
     try:
-        user_id = await get_store().create_user(credentials.username, password_hash)
+        await count_registration()
+    except TooManyAttemptsError as error:
+        page = await render_template("register.html", values=form, errors={"form": error.message})
+        return page, 429, {"Retry-After": str(error.retry_after)}
+    password_hash = await get_passwords().hash(credentials.password)
+    # The guest who ordered minutes ago and now registers keeps those orders.
+    guest_key = current_guest_key() if current_owner().user_id is None else None
+    window = timedelta(seconds=current_app.config["GUEST_ORDERS_CLAIM_WINDOW"])
+    try:
+        owner = await get_store().register(
+            credentials.username,
+            password_hash,
+            user_agent(),
+            guest_key=guest_key,
+            guest_orders_since=ago_text(window),
+        )
     except UsernameTakenError:
         errors = {"username": "That username is taken; pick another or log in."}
         return await render_template("register.html", values=form, errors=errors), 409
-    await start_session(user_id, credentials.username)
+    start_session(owner, credentials.username, order_id=last_order_id() if guest_key else None)
     await flash(f"Welcome, {credentials.username}! Your account is ready.")
     return see_other(url_for("dashboard.index"))
 
@@ -55,25 +80,39 @@ async def login() -> ResponseReturnValue:
         return await render_template(
             "login.html", values=form, errors=error.errors, next_url=next_url
         ), 400
-    user = await get_store().user_named(credentials.username)
+    try:
+        # Before any hashing: over the limit, even the right password waits.
+        await check_login_attempts(credentials.username)
+    except TooManyAttemptsError as error:
+        page = await render_template(
+            "login.html", values=form, errors={"form": error.message}, next_url=next_url
+        )
+        return page, 429, {"Retry-After": str(error.retry_after)}
+    store = get_store()
+    user = await store.user_named(credentials.username)
     passwords = get_passwords()
     # verify() spends the same time on an unknown username as on a wrong password.
     if not await passwords.verify(user.password_hash if user else None, credentials.password):
+        await record_login_failure(credentials.username)
         errors = {"form": "Wrong username or password."}
         return await render_template(
             "login.html", values=form, errors=errors, next_url=next_url
         ), 401
     assert user is not None
+    new_hash = None
     if passwords.needs_rehash(user.password_hash):
         new_hash = await passwords.hash(credentials.password)
-        await get_store().set_password_hash(user.id, new_hash)
-    await start_session(user.id, user.username)
+    owner = await store.log_in(user, user_agent(), new_hash=new_hash)
+    # A fresh session: a guest's orders and last order stay the guest's.
+    start_session(owner, user.username)
     await flash(f"Welcome back, {user.username}!")
     return see_other(next_url or url_for("dashboard.index"))
 
 
 @bp.post("/logout")
 async def logout() -> ResponseReturnValue:
-    log_out()
-    await flash("You have been logged out.")
-    return see_other(url_for("menu.index"))
+    await get_store().log_out(current_owner())
+    end_session()
+    response = see_other(url_for("menu.index"))
+    response.headers.add(*CLEAR_SITE_DATA)
+    return response

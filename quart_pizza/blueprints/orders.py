@@ -16,21 +16,18 @@ from ..web.pages import render_menu
 from ..web.redirects import see_other
 from ..web.sessions import (
     current_owner,
+    end_session,
     forget_order,
     last_order_id,
-    log_out,
     ordering_owner,
     remember_order,
 )
 
 bp = Blueprint("orders", __name__)
 
-# The form's key placed an order for someone else: an old page sent again after logging in
-# with another account. The API's wording ("Idempotency-Key") means nothing to a customer.
-FORM_USED_ELSEWHERE = (
-    "This form was already used to order from another account, so nothing was ordered now. "
-    "Please place your order again."
-)
+# The form's key placed another order: the same form sent back, changed, by a tampering
+# client. The API's wording ("Idempotency-Key") means nothing to a customer.
+FORM_USED = "This form was already used for another order; please reload the page."
 
 
 @bp.post("/orders/create")
@@ -49,10 +46,10 @@ async def create() -> ResponseReturnValue:
     try:
         placed = await store.place_order(ordering_owner(), items, idempotency_key=key)
     except UnknownAccountError as error:
-        log_out()
+        end_session()
         return await render_menu(menu, form, {"order": str(error)}), 400
     except IdempotencyConflictError:
-        return await render_menu(menu, form, {"order": FORM_USED_ELSEWHERE}), 400
+        return await render_menu(menu, form, {"order": FORM_USED}), 400
     except OrderRejectedError as error:
         return await render_menu(menu, form, {"order": str(error)}), 400
     remember_order(placed.id)

@@ -4,6 +4,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Final
 
 from .menu import Size
@@ -15,10 +16,17 @@ MAX_ORDER_ID: Final = 2**63 - 1  # the largest 64-bit id; larger ids cannot exis
 
 @dataclass(frozen=True)
 class Owner:
-    """Who places and may read an order: a logged-in customer, or a guest's session key."""
+    """Who places and may read an order: a logged-in customer (with the token of the login
+    the store checks first), or a guest's session key."""
 
     user_id: int | None
     guest_key: str | None
+    login: str | None = None  # the session's login token, when user_id is set
+
+    @property
+    def idempotency_scope(self) -> str:
+        """Whose idempotency keys these are: another owner's key is simply another key."""
+        return f"u:{self.user_id}" if self.user_id is not None else f"g:{self.guest_key}"
 
 
 @dataclass(frozen=True)
@@ -92,12 +100,4 @@ def fingerprint(items: Sequence[NewItem]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def same_order_again(
-    stored_owner: Owner, stored_fingerprint: str | None, owner: Owner, items: Sequence[NewItem]
-) -> bool:
-    """True if a request reusing an idempotency key repeats the stored order: same owner (or
-    the guest who has since logged in to the account that claimed it) and the same items."""
-    same_owner = stored_owner == owner or (
-        owner.user_id is not None and stored_owner.user_id == owner.user_id
-    )
-    return same_owner and stored_fingerprint == fingerprint(items)
+IDEMPOTENCY_KEY_LIFETIME: Final = timedelta(hours=24)

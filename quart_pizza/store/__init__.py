@@ -2,9 +2,16 @@
 
 Views call `get_store()` and its methods; they never see a connection. Each database backend
 is one implementation of `Store`, chosen by `PIZZA_DATABASE_URL` when the app is built.
+
+Whoever acts is an `Owner`: a guest (a session key) or a customer with the token of their
+login. Every method that acts for a customer checks first, in the same round trip to the
+database as its own work, that the login is still live, and raises `LoginEndedError` if it was
+logged out, revoked or has expired.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -12,10 +19,36 @@ from quart import Quart, current_app
 
 from ..models.menu import Pizza
 from ..models.order import NewItem, Order, OrderSummary, Owner, PlacedOrder
-from ..models.user import User
+from ..models.user import Attempts, Login, User
 from .errors import StoreUnavailableError
 
-__all__ = ["Store", "StoreUnavailableError", "get_store", "init_app"]
+__all__ = ["Settings", "Store", "StoreUnavailableError", "get_store", "init_app"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What every implementation is tuned by (from the app's config)."""
+
+    readers: int = 2
+    busy_timeout: float = 5.0  # seconds a write waits for the database before giving up
+    menu_cache_seconds: float = 5.0
+    login_idle: timedelta = timedelta(days=7)  # a login unused this long has ended
+    login_lifetime: timedelta = timedelta(days=30)  # and any login this old
+    attempts_kept: timedelta = timedelta(hours=1)  # the longest window a limit counts in
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> "Settings":
+        busy_ms = config.get("DATABASE_BUSY_TIMEOUT_MS")  # the old name, in milliseconds
+        return cls(
+            readers=config["DATABASE_READERS"],
+            busy_timeout=busy_ms / 1000 if busy_ms is not None else config["DATABASE_BUSY_TIMEOUT"],
+            menu_cache_seconds=config["MENU_CACHE_SECONDS"],
+            login_idle=timedelta(seconds=config["LOGIN_IDLE_TIMEOUT"]),
+            login_lifetime=timedelta(seconds=config["LOGIN_LIFETIME"]),
+            attempts_kept=timedelta(
+                seconds=max(config["LOGIN_FAILURE_WINDOW"], config["REGISTER_CLIENT_WINDOW"])
+            ),
+        )
 
 
 class Store(Protocol):
@@ -35,13 +68,15 @@ class Store(Protocol):
         Raises `StoreUnavailableError` when the database cannot take reads or writes.
         """
 
+    # The menu and orders.
+
     async def menu(self) -> list[Pizza]:
         """Every pizza with its prices, in menu order (possibly a few seconds old)."""
 
     async def place_order(
         self, owner: Owner, items: Sequence[NewItem], *, idempotency_key: str | None = None
     ) -> PlacedOrder:
-        """Store the order at today's prices, once per idempotency key.
+        """Store the order at today's prices, once per owner and idempotency key (a day).
 
         Raises `OrderRejectedError` (or a subclass) when it cannot be placed as asked.
         """
@@ -51,50 +86,78 @@ class Store(Protocol):
     ) -> tuple[Order, bool]:
         """`place_order`, and the order as stored: (order, True if placed by this call)."""
 
-    async def order(self, order_id: int) -> Order | None:
-        """The order with its items, whoever owns it."""
-
     async def owned_order(self, order_id: int, owner: Owner) -> Order | None:
         """The order if `owner` placed it, else None (missing and not theirs look the same)."""
-        order = await self.order(order_id)
-        return order if order is not None and order.is_owned_by(owner) else None
-
-    async def orders_of(
-        self, user_id: int, *, before: int | None = None, limit: int = 50
-    ) -> list[OrderSummary]:
-        """The customer's orders, newest first, `limit` at a time, older than order `before`."""
 
     async def dashboard(
-        self, user_id: int, last_order_id: int | None, *, before: int | None, limit: int
-    ) -> tuple[list[OrderSummary], Order | None]:
-        """`orders_of` and the order `last_order_id` (None if not the customer's) at once."""
+        self, owner: Owner, last_order_id: int | None, *, before: int | None, limit: int
+    ) -> tuple[list[OrderSummary], Order | None, list[Login]]:
+        """The customer's orders (newest first, `limit` older than `before`), the order
+        `last_order_id` if theirs, and their live logins."""
+
+    # Accounts and logins.
+
+    async def verify(self, owner: Owner) -> None:
+        """Raise `LoginEndedError` unless the owner is a guest or their login is live."""
 
     async def user_named(self, username: str) -> User | None: ...
 
-    async def create_user(self, username: str, password_hash: str) -> int:
-        """The new account's id; raises `UsernameTakenError`."""
+    async def account(self, owner: Owner) -> User:
+        """The owner's account (their login checked)."""
 
-    async def set_password_hash(self, user_id: int, password_hash: str) -> None: ...
+    async def register(
+        self,
+        username: str,
+        password_hash: str,
+        user_agent: str,
+        *,
+        guest_key: str | None = None,
+        guest_orders_since: str | None = None,
+    ) -> Owner:
+        """Create the account and log it in; the guest's orders placed since
+        `guest_orders_since` move into it. Raises `UsernameTakenError`."""
 
-    async def claim_guest_orders(self, guest_key: str, user_id: int) -> int:
-        """Move a guest's orders into the account they logged in to; how many moved."""
+    async def log_in(self, user: User, user_agent: str, *, new_hash: str | None = None) -> Owner:
+        """Start a login (its failed attempts forgotten; `new_hash` stored if given)."""
+
+    async def log_out(self, owner: Owner) -> None:
+        """End the owner's login, whether or not it is still live."""
+
+    async def end_login(self, owner: Owner, login_id: int) -> bool:
+        """End one of the owner's logins; False if they have no such login."""
+
+    async def end_every_login(self, owner: Owner) -> None:
+        """End every login of the owner's account, theirs included."""
+
+    async def change_password(self, owner: Owner, password_hash: str) -> None:
+        """Store the new hash and end every other login of the account."""
+
+    # Attempts that the limits count (failed logins, registrations), shared by every worker.
+
+    async def login_failures(
+        self, username: str, client: str, since: str
+    ) -> tuple[Attempts, Attempts]:
+        """Failed logins since `since`: for this username, and from this client."""
+
+    async def record_login_failure(self, username: str, client: str) -> None: ...
+
+    async def registrations(self, client: str, since: str) -> Attempts:
+        """Registrations attempted from this client since `since`."""
+
+    async def record_registration(self, client: str) -> None: ...
 
 
-def open_store(url: str | None, instance_path: Path, config: dict[str, Any]) -> Store:
+def open_store(url: str | None, instance_path: Path, settings: Settings) -> Store:
     """The implementation for the database URL (SQLite when unset)."""
     from .sqlite import SqliteStore, database_path
 
-    return SqliteStore(
-        database_path(url, instance_path),
-        readers=config["DATABASE_READERS"],
-        busy_timeout_ms=config["DATABASE_BUSY_TIMEOUT_MS"],
-        menu_cache_seconds=config["MENU_CACHE_SECONDS"],
-    )
+    return SqliteStore(database_path(url, instance_path), settings)
 
 
 def init_app(app: Quart) -> Store:
     """Build the app's store; it is migrated and opened when a worker starts serving."""
-    store = open_store(app.config["DATABASE_URL"], Path(app.instance_path), dict(app.config))
+    settings = Settings.from_config(app.config)
+    store = open_store(app.config["DATABASE_URL"], Path(app.instance_path), settings)
     app.extensions["quart_pizza.store"] = store
 
     @app.before_serving

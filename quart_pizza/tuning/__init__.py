@@ -130,7 +130,11 @@ def apply(app: Quart) -> Applied:
 
 def _apply_to_worker(app: Quart, chosen: dict[str, Any], applied: Applied) -> None:
     """The process-wide parts, applied in each worker once it serves."""
-    pinning = cpus.Pinning(Path(app.instance_path) / "cpu")
+    hashing = app.extensions.get("quart_pizza.passwords")
+    pinning = cpus.Pinning(
+        Path(app.instance_path) / "cpu",
+        keep_off_loop=hashing.native_thread_ids if hashing is not None else set,
+    )
 
     @app.before_serving
     async def tune_worker() -> None:

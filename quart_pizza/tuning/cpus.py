@@ -16,7 +16,7 @@ import asyncio
 import fcntl
 import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Final
 
@@ -61,11 +61,13 @@ def all_claimed(lock_prefix: Path, cpus: Iterable[int]) -> bool:
     return True
 
 
-def pin_process(cpus: set[int]) -> None:
-    """Run every thread of this process on `cpus`; the threads it starts later inherit that."""
-    for tid in os.listdir("/proc/self/task"):
+def pin_process(cpus: set[int], elsewhere: Mapping[int, set[int]] | None = None) -> None:
+    """Run every thread of this process on `cpus` (the threads it starts later inherit that),
+    but the threads in `elsewhere` on the CPUs given for each."""
+    elsewhere = elsewhere or {}
+    for tid in map(int, os.listdir("/proc/self/task")):
         try:
-            os.sched_setaffinity(int(tid), cpus)
+            os.sched_setaffinity(tid, elsewhere.get(tid, cpus))
         except ProcessLookupError:  # the thread ended meanwhile
             pass
 
@@ -77,8 +79,11 @@ class Pinning:
     CLAIM_ATTEMPTS: Final = 5
     CHECK_SECONDS: Final = 1.0
 
-    def __init__(self, lock_prefix: Path) -> None:
+    def __init__(self, lock_prefix: Path, keep_off_loop: Callable[[], set[int]] = set) -> None:
+        """`keep_off_loop` names threads (native ids) that must not share the event loop's
+        CPU, such as password hashing: they run on the other CPUs."""
         self._lock_prefix = lock_prefix
+        self._keep_off_loop = keep_off_loop
         self._claim: tuple[int, int] | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -108,7 +113,9 @@ class Pinning:
         while True:
             full = all_claimed(self._lock_prefix, allowed)
             if full != pinned:
-                pin_process({cpu} if full else allowed)
+                others = allowed - {cpu} or allowed
+                elsewhere = {tid: others for tid in self._keep_off_loop()} if full else {}
+                pin_process({cpu} if full else allowed, elsewhere)
                 pinned = full
                 state = f"pinned to CPU {cpu}" if full else "unpinned"
                 log.info("worker %d %s", os.getpid(), state)

@@ -89,3 +89,22 @@ def parse_login(form: MultiDict[str, str]) -> Credentials:
         raise FormError(errors)
     assert username is not None and password is not None
     return Credentials(username, password)
+
+
+@dataclass(frozen=True)
+class PasswordChange:
+    current_password: str
+    new_password: str
+
+
+def parse_password_change(form: MultiDict[str, str]) -> PasswordChange:
+    errors = {}
+    current = _single(form, "current_password") or ""
+    if not current:
+        errors["current_password"] = "Enter your current password."
+    new = _single(form, "new_password") or ""
+    if not PASSWORD_MIN <= len(new) <= PASSWORD_MAX:
+        errors["new_password"] = f"Use {PASSWORD_MIN} to {PASSWORD_MAX} characters."
+    if errors:
+        raise FormError(errors)
+    return PasswordChange(current, new)

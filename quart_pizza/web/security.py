@@ -22,13 +22,15 @@ PAGE_SECURITY_HEADERS: Final = [
 ]
 
 
-# The API docs page (quart-schema's Swagger UI) loads its script and styles from a CDN and
-# starts with an inline script; only that page may.
+# The API docs page (Swagger UI, served from the shop itself) styles its elements inline.
 DOCS_PATH: Final = "/docs"
 DOCS_CSP: Final = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdnjs.cloudflare.com; "
-    "style-src 'self' 'unsafe-inline' https://cdnjs.cloudflare.com; img-src 'self' data:; "
-    "frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+    "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+)
+HSTS: Final = ("Strict-Transport-Security", "max-age=31536000")
+CROSS_SITE: Final = (
+    "This request came from another site, so it was refused. Use the forms of this site."
 )
 
 
@@ -44,10 +46,24 @@ def csrf_token() -> str:
     return token
 
 
+def from_another_site() -> bool:
+    """True if the browser says the request comes from another origin (or an opaque one)."""
+    if request.headers.get("Sec-Fetch-Site") == "cross-site":
+        return True
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return False  # not a browser's cross-origin request, or an old browser: the token decides
+    # The host, not the scheme: behind a TLS proxy the app sees http unless the proxy is
+    # trusted (TRUSTED_PROXY_HOPS), and another site cannot send this site's host.
+    return origin == "null" or urlsplit(origin).netloc != request.host
+
+
 async def check_csrf() -> None:
-    """Refuse a state-changing request whose form field or header lacks the session's token."""
+    """Refuse a state-changing request from another site, or without the session's token."""
     if request.method not in UNSAFE_METHODS or request.routing_exception is not None:
         return  # unknown URLs and methods get their 404/405 first
+    if from_another_site():
+        abort(403, CROSS_SITE)
     expected = session.get(CSRF_FIELD)
     sent = request.headers.get(CSRF_HEADER)
     if sent is None and request.mimetype in {
@@ -87,6 +103,8 @@ async def add_security_headers(response: Response) -> Response:
     if not redirect:  # a browser never shows a redirect's body: these guard pages only
         headers.add("Content-Security-Policy", DOCS_CSP if request.path == DOCS_PATH else PAGE_CSP)
         headers.extend(PAGE_SECURITY_HEADERS)
+    if current_app.config["SESSION_COOKIE_SECURE"]:
+        headers.add(*HSTS)  # served over TLS: browsers must never use plain HTTP here
     if request.endpoint != "static":
         # Every page shows who is logged in: shared caches must not store it.
         headers.add("Cache-Control", "no-store")

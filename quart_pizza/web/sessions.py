@@ -1,21 +1,28 @@
 """What the signed session cookie holds, and the only code that changes it.
 
-Keys: `user_id` and `username` (logged in), `order_id` (the last order placed from this
-session), `guest_key` (a random key, made with the CSRF token, that owns a guest's orders
-until they log in) and `csrf_token`. The cookie is signed, not encrypted: it never holds
-anything secret.
+Keys: `user_id`, `username` and `login` (the token of the server-side login the store checks:
+without a live login the session is a guest's), `order_id` (the last order placed from this
+session), `guest_key` (a random key, made with the CSRF token, that owns a guest's orders) and
+`csrf_token`. The cookie is signed, not encrypted: it never holds anything secret beyond the
+login token, which the server can revoke.
 """
 
 import secrets
+from urllib.parse import urlencode
 
-from quart import session
+from quart import abort, request, session, url_for
 
 from ..models.order import Owner
+from ..models.user import LoginEndedError
+from ..store import get_store
+from .redirects import see_other
 
 
 def current_user_id() -> int | None:
+    """The customer this session says it is (checked by the store when it acts for them)."""
     user_id = session.get("user_id")
-    return user_id if isinstance(user_id, int) else None
+    login = session.get("login")
+    return user_id if isinstance(user_id, int) and isinstance(login, str) else None
 
 
 def current_guest_key() -> str | None:
@@ -24,15 +31,41 @@ def current_guest_key() -> str | None:
 
 
 def current_owner() -> Owner:
-    """Who this session is: the customer when logged in, else the guest's key (if any)."""
+    """Who this session is: the customer and their login, else the guest's key (if any)."""
     user_id = current_user_id()
-    return Owner(user_id, None if user_id is not None else current_guest_key())
+    if user_id is not None:
+        return Owner(user_id, None, session["login"])
+    return Owner(None, current_guest_key())
 
 
 def ordering_owner() -> Owner:
     """The owner of an order placed now: the customer, or the guest (given a key if need be)."""
-    user_id = current_user_id()
-    return Owner(user_id, None if user_id is not None else ensure_guest_key())
+    owner = current_owner()
+    return owner if owner.user_id is not None else Owner(None, ensure_guest_key())
+
+
+async def checked_owner() -> Owner:
+    """`current_owner`, once the store has checked the login; a session whose login has ended
+    becomes a guest's (for views that would not otherwise ask the store)."""
+    owner = current_owner()
+    if owner.user_id is None:
+        return owner
+    try:
+        await get_store().verify(owner)
+    except LoginEndedError:
+        end_session()
+        return Owner(None, None)
+    return owner
+
+
+def login_required() -> Owner:
+    """The logged-in customer; anyone else is sent to the login page (and back here)."""
+    owner = current_owner()
+    if owner.user_id is None:
+        target = request.full_path.rstrip("?") if request.method == "GET" else None
+        query = "?" + urlencode({"next": target}, safe="/") if target else ""
+        abort(see_other(url_for("auth.login") + query))
+    return owner
 
 
 def last_order_id() -> int | None:
@@ -49,6 +82,11 @@ def ensure_guest_key() -> str:
     return key
 
 
+def user_agent() -> str:
+    """What the browser calls itself, for the list of the customer's logins."""
+    return request.headers.get("User-Agent", "")[:200]
+
+
 def remember_order(order_id: int) -> None:
     session["order_id"] = order_id
 
@@ -57,14 +95,17 @@ def forget_order() -> None:
     session.pop("order_id", None)
 
 
-def log_in(user_id: int, username: str, *, order_id: int | None) -> None:
-    """Start a fresh session for the user: nothing of the old session survives but the order."""
+def start_session(owner: Owner, username: str, *, order_id: int | None = None) -> None:
+    """A fresh session for the customer's new login: nothing of the old one survives (the
+    CSRF token is new too) but the order the customer just placed, if given."""
+    assert owner.user_id is not None and owner.login is not None
     session.clear()
-    session["user_id"] = user_id
+    session["user_id"] = owner.user_id
     session["username"] = username
+    session["login"] = owner.login
     if order_id is not None:
         session["order_id"] = order_id
 
 
-def log_out() -> None:
+def end_session() -> None:
     session.clear()

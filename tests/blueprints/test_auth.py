@@ -6,7 +6,7 @@ from quart.typing import TestClientProtocol as Client
 
 from quart_pizza import create_app
 
-from ..helpers import AuthActions, OrderActions, query
+from ..helpers import AuthActions, OrderActions, execute, query
 
 
 async def test_register_logs_in_and_stores_a_hash(
@@ -155,7 +155,7 @@ async def test_login_page_carries_next_from_the_query(client: Client) -> None:
     assert 'name="next"' not in html
 
 
-async def test_guest_orders_move_into_the_account(
+async def test_a_guest_who_registers_right_after_ordering_keeps_the_orders(
     client: Client, auth: AuthActions, orders: OrderActions, db_path: Path
 ) -> None:
     order_id = await orders.place_id()
@@ -167,6 +167,30 @@ async def test_guest_orders_move_into_the_account(
     assert rows == [(user_id, None)]
     html = await (await client.get("/dashboard")).get_data(as_text=True)
     assert f"#{order_id}" in html
+
+
+async def test_a_guests_older_orders_stay_the_guests_at_registration(
+    client: Client, auth: AuthActions, orders: OrderActions, db_path: Path
+) -> None:
+    await orders.place_id()
+    await execute(db_path, "UPDATE orders SET created_at = '2020-01-01T00:00:00.000Z'")
+    await auth.register()
+    rows = await query(db_path, "SELECT user_id FROM orders")
+    assert rows == [(None,)]  # placed long before: perhaps by someone else at this computer
+
+
+async def test_logging_in_never_takes_a_guests_orders(
+    client: Client, auth: AuthActions, orders: OrderActions, db_path: Path
+) -> None:
+    await auth.register("victim")
+    await auth.logout()
+    order_id = await orders.place_id()  # the previous customer at a shared computer
+    await auth.login("victim")
+    assert await query(db_path, "SELECT user_id FROM orders") == [(None,)]
+    async with client.session_transaction() as session:
+        assert "order_id" not in session  # a fresh session
+    html = await (await client.get("/dashboard")).get_data(as_text=True)
+    assert f"#{order_id}" not in html
 
 
 async def test_pages_render(client: Client) -> None:

@@ -2,6 +2,7 @@
 
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,28 +16,41 @@ pytestmark = pytest.mark.server
 DEDICATED = {"PIZZA_TUNING": "dedicated-host"}
 
 
-def thread_cpus(pid: int) -> set[frozenset[int]]:
-    """The CPU sets that the threads of process `pid` may run on."""
-    return {frozenset(os.sched_getaffinity(int(tid))) for tid in os.listdir(f"/proc/{pid}/task")}
+def thread_cpus(pid: int) -> dict[int, frozenset[int]]:
+    """The CPUs each thread of process `pid` may run on, by thread id."""
+    return {
+        int(tid): frozenset(os.sched_getaffinity(int(tid)))
+        for tid in os.listdir(f"/proc/{pid}/task")
+    }
 
 
 CPUS = sorted(os.sched_getaffinity(0))
+HASHING_THREADS = 3
 
 
-def settled(cpus: set[frozenset[int]], pinned: bool) -> bool:
-    """All threads share one CPU set: a single CPU if `pinned`, else every CPU."""
-    if len(cpus) != 1:
+def pinned_to_one(threads: dict[int, frozenset[int]], pid: int) -> bool:
+    """The worker's threads run on its event loop's single CPU, but for the hashing threads,
+    which run on every other CPU."""
+    loop = threads[pid]
+    if len(loop) != 1:
         return False
-    (shared,) = cpus
-    return len(shared) == 1 if pinned else shared == frozenset(CPUS)
+    elsewhere = [cpus for cpus in threads.values() if cpus != loop]
+    return len(elsewhere) == HASHING_THREADS and all(not cpus & loop for cpus in elsewhere)
 
 
-def settled_cpus(server: Server, workers: int, pinned: bool) -> list[set[frozenset[int]]]:
-    """The CPU sets of each worker's threads, once they are (un)pinned, or after 10 s."""
+def unpinned(threads: dict[int, frozenset[int]], pid: int) -> bool:
+    return set(threads.values()) == {frozenset(CPUS)}
+
+
+def settled_cpus(
+    server: Server, workers: int, check: Callable[[dict[int, frozenset[int]], int], bool]
+) -> list[dict[int, frozenset[int]]]:
+    """The CPU sets of each worker's threads, once `check` holds for each, or after 10 s."""
     deadline = time.monotonic() + 10
     while True:
-        per_worker = [thread_cpus(pid) for pid in server.workers()]
-        done = len(per_worker) == workers and all(settled(cpus, pinned) for cpus in per_worker)
+        pids = server.workers()
+        per_worker = [thread_cpus(pid) for pid in pids]
+        done = len(pids) == workers and all(map(check, per_worker, pids))
         if done or time.monotonic() > deadline:
             return per_worker
         time.sleep(0.2)
@@ -44,15 +58,18 @@ def settled_cpus(server: Server, workers: int, pinned: bool) -> list[set[frozens
 
 @pytest.mark.skipif(not 2 <= len(CPUS) <= 8, reason="needs two to eight CPUs")
 def test_workers_that_fill_the_cores_each_run_on_a_cpu_of_their_own(tmp_path: Path) -> None:
-    server = start_server(tmp_path, workers=len(CPUS), env=DEDICATED)
+    env = DEDICATED | {"PIZZA_PASSWORD_HASH_THREADS": str(HASHING_THREADS)}
+    server = start_server(tmp_path, workers=len(CPUS), env=env)
     try:
-        per_worker = settled_cpus(server, len(CPUS), pinned=True)
+        pids = server.workers()
+        per_worker = settled_cpus(server, len(CPUS), pinned_to_one)
     finally:
         stop_server(server)
-    # All threads of a worker (event loop, writer, readers) share one CPU ...
-    assert all(len(cpus) == 1 and len(next(iter(cpus))) == 1 for cpus in per_worker)
+    # All threads of a worker (event loop, writer, readers) share one CPU, and its password
+    # hashing threads stay off it ...
+    assert all(map(pinned_to_one, per_worker, pids))
     # ... and no two workers share one.
-    assert len({next(iter(cpus)) for cpus in per_worker}) == len(CPUS)
+    assert len({threads[pid] for threads, pid in zip(per_worker, pids, strict=True)}) == len(CPUS)
 
 
 @pytest.mark.skipif(len(CPUS) < 2, reason="needs two CPUs")
@@ -60,10 +77,10 @@ def test_a_worker_with_cores_to_spare_is_not_pinned(tmp_path: Path) -> None:
     server = start_server(tmp_path, workers=1, env=DEDICATED)
     try:
         time.sleep(2.5)  # more than two of its checks
-        per_worker = settled_cpus(server, 1, pinned=False)
+        per_worker = settled_cpus(server, 1, unpinned)
     finally:
         stop_server(server)
-    assert per_worker == [{frozenset(CPUS)}]
+    assert [set(threads.values()) for threads in per_worker] == [{frozenset(CPUS)}]
 
 
 def listening_sockets(pid: int, port: int) -> set[str]:
@@ -108,7 +125,7 @@ def test_by_default_the_workers_share_hypercorns_socket_and_any_cpu(tmp_path: Pa
     try:
         time.sleep(1.5)  # past a pinning check, were one running
         per_worker = [listening_sockets(pid, server.port) for pid in server.workers()]
-        cpus = [thread_cpus(pid) for pid in server.workers()]
+        cpus = [set(thread_cpus(pid).values()) for pid in server.workers()]
     finally:
         stop_server(server)
     assert per_worker[0] == per_worker[1] and len(per_worker[0]) == 1  # the one shared socket

@@ -1,9 +1,8 @@
-import hashlib
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
-from itsdangerous import URLSafeTimedSerializer
 from quart import Quart
 from quart.typing import TestClientProtocol as Client
 
@@ -27,7 +26,8 @@ async def test_every_post_route_requires_a_csrf_token(
         "password": "pepperoni4ever",
     }
     for rule in post_rules:
-        response = await client.post(rule.rule, form=form)
+        path = re.sub(r"<[^>]+>", "1", rule.rule)  # any value for the URL's variables
+        response = await client.post(path, form=form)
         assert response.status_code == 403, rule.rule
     assert await count_orders(db_path) == 0
     async with client.session_transaction() as session:
@@ -129,16 +129,122 @@ async def test_tampered_session_cookie_is_an_empty_session(client: Client) -> No
 
 
 async def test_old_secret_keys_are_still_accepted(config: dict[str, Any]) -> None:
-    old_key = "last year's key"
-    signer = URLSafeTimedSerializer(
-        old_key,
-        salt="cookie-session",
-        signer_kwargs={"key_derivation": "hmac", "digest_method": hashlib.sha1},
-    )
-    cookie = signer.dumps({"user_id": 1, "username": "olduser"})
-    app = create_app(config | {"SECRET_KEY": "new key", "SECRET_KEY_FALLBACKS": [old_key]})
+    old_key, new_key = "last year's key, long enough to sign", "this year's key, long enough too"
+    before = create_app(config | {"SECRET_KEY": old_key})
+    async with before.test_app():
+        client = before.test_client()
+        await AuthActions(client).register("olduser")
+        cookie = next(c.value for c in client.cookie_jar or [] if c.name == "pizza_session")
+    app = create_app(config | {"SECRET_KEY": new_key, "SECRET_KEY_FALLBACKS": [old_key]})
     async with app.test_app():
         client = app.test_client()
-        client.set_cookie("localhost", "pizza_session", cookie)
+        client.set_cookie("localhost", "pizza_session", str(cookie))
         html = await (await client.get("/dashboard")).get_data(as_text=True)
     assert "Hello, olduser" in html
+
+
+ORDER = {"pizza": "margherita", "size": "small", "quantity": "1"}
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "https://evil.example"},
+        {"Origin": "null"},
+        {"Origin": "http://localhost.evil.example"},
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Origin": "http://localhost", "Sec-Fetch-Site": "cross-site"},
+    ],
+)
+@pytest.mark.parametrize("path", ["/orders/create", "/api/orders"])
+async def test_a_request_from_another_site_is_refused_even_with_the_token(
+    client: Client, db_path: Path, headers: dict[str, str], path: str
+) -> None:
+    token = csrf_from(await (await client.get("/")).get_data(as_text=True))
+    if path == "/api/orders":
+        response = await client.post(path, json=ORDER | {"quantity": 1},
+                                     headers=headers | {"X-CSRF-Token": token})  # fmt: skip
+    else:
+        response = await client.post(path, form=ORDER | {"csrf_token": token}, headers=headers)
+    assert response.status_code == 403
+    assert await count_orders(db_path) == 0
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Origin": "http://localhost"},
+        {"Sec-Fetch-Site": "same-origin"},
+        {"Sec-Fetch-Site": "none"},
+    ],  # fmt: skip
+)
+async def test_same_origin_or_no_origin_with_the_token_is_accepted(
+    client: Client, db_path: Path, headers: dict[str, str]
+) -> None:
+    token = csrf_from(await (await client.get("/")).get_data(as_text=True))
+    response = await client.post(
+        "/orders/create", form=ORDER | {"csrf_token": token}, headers=headers
+    )
+    assert response.status_code == 303
+    assert await count_orders(db_path) == 1
+
+
+async def test_the_csrf_token_changes_at_login(client: Client, auth: AuthActions) -> None:
+    await auth.register()
+    await auth.logout()
+    before = await auth.token()
+    await auth.login()
+    after = await auth.token()
+    assert before != after
+    response = await client.post("/logout", form={"csrf_token": before})
+    assert response.status_code == 403
+
+
+async def test_hsts_only_when_the_cookie_is_secure(config: dict[str, Any], client: Client) -> None:
+    assert "Strict-Transport-Security" not in (await client.get("/")).headers
+    app = create_app(config | {"SESSION_COOKIE_SECURE": True})
+    async with app.test_app():
+        response = await app.test_client().get("/")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+async def test_logout_clears_the_site_data(client: Client, auth: AuthActions) -> None:
+    await auth.register()
+    response = await auth.logout()
+    assert '"cookies"' in response.headers["Clear-Site-Data"]
+
+
+@pytest.mark.parametrize("path", ["/", "/login", "/register", "/docs", "/nope", "/healthz"])
+async def test_every_page_forbids_inline_scripts_and_framing(client: Client, path: str) -> None:
+    response = await client.get(path)
+    policy = response.headers["Content-Security-Policy"]
+    directives = dict(
+        (part.split()[0], part.split()[1:]) for part in policy.split(";") if part.strip()
+    )
+    scripts = directives.get("script-src", directives["default-src"])
+    assert "'unsafe-inline'" not in scripts and "'unsafe-eval'" not in scripts
+    assert all(source == "'self'" for source in scripts)
+    assert directives["frame-ancestors"] == ["'none'"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "Server" not in response.headers
+
+
+async def test_the_api_docs_come_from_the_shop_itself(client: Client) -> None:
+    page = await (await client.get("/docs")).get_data(as_text=True)
+    sources = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert all(source.startswith("/") for source in sources), sources
+    assert "/docs/assets/swagger-ui-bundle.js" in sources
+    for asset in ("swagger-ui-bundle.js", "swagger-ui.css"):
+        response = await client.get(f"/docs/assets/{asset}")
+        assert response.status_code == 200
+    assert (await client.get("/docs/assets/../../secret_key")).status_code == 404
+
+
+async def test_405_says_which_methods_are_allowed(client: Client) -> None:
+    for path in ("/logout", "/api/orders"):
+        response = await client.put(path)
+        assert response.status_code == 405
+        assert "POST" in response.headers["Allow"]
+    allowed = (await client.delete("/api/menu")).headers["Allow"].split(", ")
+    assert sorted(allowed) == ["GET", "HEAD", "OPTIONS"]

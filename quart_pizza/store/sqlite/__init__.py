@@ -4,28 +4,33 @@
 - `writer.py`: every write, group-committed by one thread per worker;
 - `write_lock.py`: a lock file serialising the writers of all worker processes;
 - `migrate.py`: the numbered migrations, applied under a lock file at start;
-- `menu.py`, `orders.py`, `users.py`: the SQL, as functions of a `sqlite3.Connection`.
+- `menu.py`, `orders.py`, `users.py`, `logins.py`: the SQL, as functions of a
+  `sqlite3.Connection`.
 """
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import Final
 
 from ...models.menu import Pizza
 from ...models.order import NewItem, Order, OrderSummary, Owner, PlacedOrder
-from ...models.user import User
-from .. import Store
+from ...models.times import ago_text
+from ...models.user import Attempts, Login, User, new_login_token
+from .. import Settings, Store
 from ..errors import StoreUnavailableError
 from ..menu_cache import MenuCache
-from . import menu, orders, users
+from . import logins, menu, orders, users
 from .migrate import migrate
 from .readers import Readers
 from .write_lock import WriteLock
 from .writer import Writer
 
 DEFAULT_DATABASE_FILE: Final = "quart_pizza.sqlite3"
+# A login's last use is written at most this often, not on every request.
+LAST_SEEN_EVERY: Final = timedelta(minutes=1)
 
 
 class DatabaseUrlError(ValueError):
@@ -48,18 +53,12 @@ def database_path(url: str | None, instance_path: Path) -> Path:
 class SqliteStore(Store):
     """The `Store` on a SQLite file."""
 
-    def __init__(
-        self,
-        path: Path,
-        *,
-        readers: int = 2,
-        busy_timeout_ms: int = 5000,
-        menu_cache_seconds: float = 5.0,
-    ) -> None:
+    def __init__(self, path: Path, settings: Settings | None = None) -> None:
         self.path = path
-        self._readers = Readers(path, count=readers, busy_timeout_ms=busy_timeout_ms)
-        self._writer = Writer(path, WriteLock(path), busy_timeout_ms=busy_timeout_ms)
-        self._menu = MenuCache(menu_cache_seconds, self._read_menu)
+        self.settings = settings = settings or Settings()
+        self._readers = Readers(path, count=settings.readers)
+        self._writer = Writer(path, WriteLock(path), busy_timeout=settings.busy_timeout)
+        self._menu = MenuCache(settings.menu_cache_seconds, self._read_menu)
 
     def __str__(self) -> str:
         return str(self.path)
@@ -81,6 +80,37 @@ class SqliteStore(Store):
             raise StoreUnavailableError("the writer has stopped")
         return count
 
+    # Reads and writes on behalf of an owner: the login check rides along in the same job.
+
+    def _live_login(self, conn: sqlite3.Connection, owner: Owner) -> sqlite3.Row | None:
+        """The owner's live login row (None for a guest); raises `LoginEndedError`."""
+        if owner.user_id is None:
+            return None
+        idle_since = ago_text(self.settings.login_idle)
+        created_since = ago_text(self.settings.login_lifetime)
+        return logins.select_live_login(conn, owner, idle_since, created_since)
+
+    async def _read_as[T](self, owner: Owner, work: Callable[[sqlite3.Connection], T]) -> T:
+        def job(conn: sqlite3.Connection) -> tuple[sqlite3.Row | None, T]:
+            return self._live_login(conn, owner), work(conn)
+
+        login, result = await self._readers.read(job)
+        if login is not None and login["last_seen_at"] < ago_text(LAST_SEEN_EVERY):
+            await self._writer.write(partial(logins.touch_login, login_id=login["id"],
+                                             seen_before=ago_text(LAST_SEEN_EVERY)))  # fmt: skip
+        return result
+
+    async def _write_as[T](self, owner: Owner, work: Callable[[sqlite3.Connection], T]) -> T:
+        def job(conn: sqlite3.Connection) -> T:
+            login = self._live_login(conn, owner)
+            if login is not None:
+                logins.touch_login(conn, login["id"], ago_text(LAST_SEEN_EVERY))
+            return work(conn)
+
+        return await self._writer.write(job)
+
+    # The menu and orders.
+
     async def menu(self) -> list[Pizza]:
         return await self._menu.get()
 
@@ -90,59 +120,154 @@ class SqliteStore(Store):
     async def place_order(
         self, owner: Owner, items: Sequence[NewItem], *, idempotency_key: str | None = None
     ) -> PlacedOrder:
-        return await self._writer.write(
+        return await self._write_as(
+            owner,
             partial(
                 orders.insert_order_once, owner=owner, items=items, idempotency_key=idempotency_key
-            )
+            ),
         )
 
     async def place_and_read_order(
         self, owner: Owner, items: Sequence[NewItem], *, idempotency_key: str | None = None
     ) -> tuple[Order, bool]:
         # Read back inside the write job: no second hop to a reader for the API's answer.
-        return await self._writer.write(
-            partial(_place_and_select, owner=owner, items=items, idempotency_key=idempotency_key)
+        return await self._write_as(
+            owner,
+            partial(_place_and_select, owner=owner, items=items, idempotency_key=idempotency_key),
         )
 
-    async def order(self, order_id: int) -> Order | None:
-        return await self._readers.read(partial(orders.select_order, order_id=order_id))
-
-    async def orders_of(
-        self, user_id: int, *, before: int | None = None, limit: int = 50
-    ) -> list[OrderSummary]:
-        return await self._readers.read(
-            partial(orders.select_orders_for_user, user_id=user_id, before=before, limit=limit)
-        )
+    async def owned_order(self, order_id: int, owner: Owner) -> Order | None:
+        order = await self._read_as(owner, partial(orders.select_order, order_id=order_id))
+        return order if order is not None and order.is_owned_by(owner) else None
 
     async def dashboard(
-        self, user_id: int, last_order_id: int | None, *, before: int | None, limit: int
-    ) -> tuple[list[OrderSummary], Order | None]:
-        return await self._readers.read(
-            partial(
-                _select_dashboard,
-                user_id=user_id,
-                last_order_id=last_order_id,
-                before=before,
-                limit=limit,
+        self, owner: Owner, last_order_id: int | None, *, before: int | None, limit: int
+    ) -> tuple[list[OrderSummary], Order | None, list[Login]]:
+        def page(conn: sqlite3.Connection) -> tuple[list[OrderSummary], Order | None, list[Login]]:
+            assert owner.user_id is not None
+            summaries = orders.select_orders_for_user(
+                conn, owner.user_id, before=before, limit=limit
             )
-        )
+            last = None if last_order_id is None else orders.select_order(conn, last_order_id)
+            current = self._live_login(conn, owner)
+            assert current is not None
+            return (
+                summaries,
+                last if last is not None and last.is_owned_by(owner) else None,
+                logins.select_logins(conn, owner.user_id, current["id"]),
+            )
+
+        return await self._read_as(owner, page)
+
+    # Accounts and logins.
+
+    async def verify(self, owner: Owner) -> None:
+        await self._read_as(owner, lambda conn: None)
 
     async def user_named(self, username: str) -> User | None:
         return await self._readers.read(partial(users.select_user_by_username, username=username))
 
-    async def create_user(self, username: str, password_hash: str) -> int:
-        return await self._writer.write(
-            partial(users.insert_user, username=username, password_hash=password_hash)
+    async def account(self, owner: Owner) -> User:
+        assert owner.user_id is not None
+        user = await self._read_as(owner, partial(users.select_user, user_id=owner.user_id))
+        assert user is not None  # a live login's account exists
+        return user
+
+    async def register(
+        self,
+        username: str,
+        password_hash: str,
+        user_agent: str,
+        *,
+        guest_key: str | None = None,
+        guest_orders_since: str | None = None,
+    ) -> Owner:
+        token = new_login_token()
+
+        def job(conn: sqlite3.Connection) -> Owner:
+            user_id = users.insert_user(conn, username, password_hash)
+            logins.insert_login(conn, user_id, token, user_agent)
+            if guest_key is not None and guest_orders_since is not None:
+                orders.claim_guest_orders(conn, guest_key, user_id, guest_orders_since)
+            return Owner(user_id, None, token)
+
+        return await self._writer.write(job)
+
+    async def log_in(self, user: User, user_agent: str, *, new_hash: str | None = None) -> Owner:
+        token = new_login_token()
+
+        def job(conn: sqlite3.Connection) -> Owner:
+            logins.insert_login(conn, user.id, token, user_agent)
+            logins.delete_login_failures(conn, user.username)
+            if new_hash is not None:
+                users.update_password_hash(conn, user.id, new_hash)
+            return Owner(user.id, None, token)
+
+        return await self._writer.write(job)
+
+    async def log_out(self, owner: Owner) -> None:
+        if owner.login is not None:
+            await self._writer.write(partial(logins.delete_login, token=owner.login))
+
+    async def end_login(self, owner: Owner, login_id: int) -> bool:
+        assert owner.user_id is not None
+        return await self._write_as(
+            owner, partial(logins.delete_login_of, user_id=owner.user_id, login_id=login_id)
         )
 
-    async def set_password_hash(self, user_id: int, password_hash: str) -> None:
+    async def end_every_login(self, owner: Owner) -> None:
+        assert owner.user_id is not None
+        await self._write_as(owner, partial(logins.delete_logins, user_id=owner.user_id))
+
+    async def change_password(self, owner: Owner, password_hash: str) -> None:
+        def job(conn: sqlite3.Connection) -> None:
+            assert owner.user_id is not None
+            current = self._live_login(conn, owner)
+            assert current is not None
+            users.update_password_hash(conn, owner.user_id, password_hash)
+            logins.delete_logins(conn, owner.user_id, except_id=current["id"])
+
+        await self._writer.write(job)
+
+    # Attempts the limits count.
+
+    async def login_failures(
+        self, username: str, client: str, since: str
+    ) -> tuple[Attempts, Attempts]:
+        def job(conn: sqlite3.Connection) -> tuple[Attempts, Attempts]:
+            kind = "login_failure"
+            return (
+                logins.count_attempts(conn, kind, since, username=username),
+                logins.count_attempts(conn, kind, since, client=client),
+            )
+
+        return await self._readers.read(job)
+
+    async def record_login_failure(self, username: str, client: str) -> None:
         await self._writer.write(
-            partial(users.update_password_hash, user_id=user_id, password_hash=password_hash)
+            partial(
+                logins.insert_attempt,
+                kind="login_failure",
+                client=client,
+                username=username,
+                forget_before=ago_text(self.settings.attempts_kept),
+            )  # fmt: skip
         )
 
-    async def claim_guest_orders(self, guest_key: str, user_id: int) -> int:
-        return await self._writer.write(
-            partial(orders.claim_guest_orders, guest_key=guest_key, user_id=user_id)
+    async def registrations(self, client: str, since: str) -> Attempts:
+        return await self._readers.read(
+            partial(logins.count_attempts, kind="registration", since=since, client=client)
+        )
+
+    async def record_registration(self, client: str) -> None:
+        await self._writer.write(
+            partial(
+                logins.insert_attempt,
+                kind="registration",
+                client=client,
+                username=None,
+                forget_before=ago_text(self.settings.attempts_kept),
+            )  # fmt: skip
         )
 
 
@@ -161,17 +286,3 @@ def _place_and_select(
     order = orders.select_order(conn, placed.id)
     assert order is not None
     return order, placed.created
-
-
-def _select_dashboard(
-    conn: sqlite3.Connection,
-    user_id: int,
-    last_order_id: int | None,
-    before: int | None,
-    limit: int,
-) -> tuple[list[OrderSummary], Order | None]:
-    summaries = orders.select_orders_for_user(conn, user_id, before=before, limit=limit)
-    last = None if last_order_id is None else orders.select_order(conn, last_order_id)
-    if last is not None and last.user_id != user_id:
-        last = None
-    return summaries, last

@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from typing import Final
 
 from ...models.order import (
+    IDEMPOTENCY_KEY_LIFETIME,
     MAX_ORDER_ID,
     IdempotencyConflictError,
     NewItem,
@@ -16,8 +17,8 @@ from ...models.order import (
     PlacedOrder,
     UnknownAccountError,
     fingerprint,
-    same_order_again,
 )
+from ...models.times import ago_text
 
 
 def insert_order(
@@ -31,12 +32,15 @@ def insert_order(
         raise OrderRejectedError("an order needs at least one pizza")
     try:
         cursor = conn.execute(
-            """INSERT INTO orders (user_id, guest_key, idempotency_key, request_fingerprint)
-               VALUES (:user_id, :guest_key, :idempotency_key, :fingerprint)""",
+            """INSERT INTO orders (user_id, guest_key, idempotency_key, idempotency_owner,
+                                   request_fingerprint)
+               VALUES (:user_id, :guest_key, :idempotency_key, :idempotency_owner,
+                       :fingerprint)""",
             {
                 "user_id": owner.user_id,
                 "guest_key": owner.guest_key,
                 "idempotency_key": idempotency_key,
+                "idempotency_owner": None if idempotency_key is None else owner.idempotency_scope,
                 "fingerprint": None if idempotency_key is None else fingerprint(items),
             },
         )
@@ -69,21 +73,27 @@ def insert_order_once(
     items: Sequence[NewItem],
     idempotency_key: str | None = None,
 ) -> PlacedOrder:
-    """Store the order unless this idempotency key already did.
+    """Store the order unless this owner's idempotency key already did, within a day.
 
     It runs inside the write transaction, so two requests with the same key cannot both insert.
     """
     if idempotency_key is None:
         return PlacedOrder(insert_order(conn, owner, items), created=True)
     row = conn.execute(
-        """SELECT id, user_id, guest_key, request_fingerprint FROM orders
-            WHERE idempotency_key = :key""",
-        {"key": idempotency_key},
+        """SELECT id, created_at, request_fingerprint FROM orders
+            WHERE idempotency_owner = :scope AND idempotency_key = :key""",
+        {"scope": owner.idempotency_scope, "key": idempotency_key},
     ).fetchone()
+    if row is not None and row["created_at"] < ago_text(IDEMPOTENCY_KEY_LIFETIME):
+        # An expired key: the old order forgets it, and the key places a new order.
+        conn.execute(
+            "UPDATE orders SET idempotency_key = NULL, idempotency_owner = NULL WHERE id = :id",
+            {"id": row["id"]},
+        )
+        row = None
     if row is None:
         return PlacedOrder(insert_order(conn, owner, items, idempotency_key), created=True)
-    stored_owner = Owner(row["user_id"], row["guest_key"])
-    if not same_order_again(stored_owner, row["request_fingerprint"], owner, items):
+    if row["request_fingerprint"] != fingerprint(items):
         raise IdempotencyConflictError(
             "This Idempotency-Key was already used for a different order."
         )
@@ -135,11 +145,17 @@ def select_orders_for_user(
     ]
 
 
-def claim_guest_orders(conn: sqlite3.Connection, guest_key: str, user_id: int) -> int:
-    """Move a guest's orders into the account they just logged in to."""
+def claim_guest_orders(
+    conn: sqlite3.Connection, guest_key: str, user_id: int, placed_since: str
+) -> int:
+    """Move the guest's orders placed since `placed_since` into the account just created for
+    them; their idempotency keys move with them."""
     cursor = conn.execute(
-        """UPDATE orders SET user_id = :user_id, guest_key = NULL
-            WHERE guest_key = :guest_key AND user_id IS NULL""",
-        {"user_id": user_id, "guest_key": guest_key},
+        """UPDATE orders
+              SET user_id = :user_id, guest_key = NULL,
+                  idempotency_owner = CASE WHEN idempotency_key IS NULL THEN NULL
+                                           ELSE 'u:' || :user_id END
+            WHERE guest_key = :guest_key AND user_id IS NULL AND created_at >= :since""",
+        {"user_id": user_id, "guest_key": guest_key, "since": placed_since},
     )
     return cursor.rowcount

@@ -13,6 +13,13 @@ def select_user_by_username(conn: sqlite3.Connection, username: str) -> User | N
     return None if row is None else User(row["id"], row["username"], row["password_hash"])
 
 
+def select_user(conn: sqlite3.Connection, user_id: int) -> User | None:
+    row = conn.execute(
+        """SELECT id, username, password_hash FROM users WHERE id = :id""", {"id": user_id}
+    ).fetchone()
+    return None if row is None else User(row["id"], row["username"], row["password_hash"])
+
+
 def insert_user(conn: sqlite3.Connection, username: str, password_hash: str) -> int:
     """Create the account and return its id; raises `UsernameTakenError`."""
     try:

@@ -25,7 +25,7 @@ from typing import Any, Final
 
 from ..errors import StoreUnavailableError
 from .connect import connect
-from .write_lock import WriteLock
+from .write_lock import WriteLock, WriteLockTimeoutError
 
 log = logging.getLogger(__name__)
 
@@ -50,10 +50,10 @@ class Outcome:
 class Writer:
     """Group-committed writes to one SQLite file, serialised with other processes by `lock`."""
 
-    def __init__(self, path: Path, lock: WriteLock, *, busy_timeout_ms: int = 5000) -> None:
+    def __init__(self, path: Path, lock: WriteLock, *, busy_timeout: float = 5.0) -> None:
         self.path = path
         self._lock = lock
-        self._busy_timeout_ms = busy_timeout_ms
+        self._busy_timeout = busy_timeout
         self._jobs: asyncio.Queue[_Queued[Any] | None] = asyncio.Queue()
         self._thread: ThreadPoolExecutor | None = None
         self._conn: sqlite3.Connection | None = None
@@ -63,7 +63,7 @@ class Writer:
         self._lock.open()
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="quart_pizza-writer")
         self._conn = await self._in_thread(
-            lambda: connect(self.path, busy_timeout_ms=self._busy_timeout_ms)
+            lambda: connect(self.path, busy_timeout_ms=int(self._busy_timeout * 1000))
         )
         self._task = asyncio.create_task(self._write_loop(), name="quart_pizza-writer")
 
@@ -138,6 +138,11 @@ class Writer:
         def run_and_settle() -> None:
             try:
                 outcomes = self._run_batch([job.work for job in batch])
+            except WriteLockTimeoutError as exc:
+                log.warning("write of %d jobs refused: %s", len(batch), exc)
+                error = StoreUnavailableError("the database is busy; nothing was stored")
+                error.__cause__ = exc
+                outcomes = [Outcome(error=error)] * len(batch)
             except BaseException as exc:  # the batch's callers must hear of it, whatever it is
                 log.error("write transaction of %d jobs failed", len(batch), exc_info=exc)
                 error = StoreUnavailableError("the database could not store the change")
@@ -158,7 +163,7 @@ class Writer:
         """
         conn = self._conn
         assert conn is not None
-        self._lock.acquire()
+        self._lock.acquire(self._busy_timeout)
         try:
             outcomes = run_transaction(conn, works, savepoints=False)
             if any(outcome.error is not None for outcome in outcomes) and len(works) > 1:

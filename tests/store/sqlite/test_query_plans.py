@@ -12,6 +12,17 @@ import pytest
 
 from quart_pizza.models.order import NewItem, Owner
 from quart_pizza.store.sqlite.connect import connect
+from quart_pizza.store.sqlite.logins import (
+    count_attempts,
+    delete_login_failures,
+    delete_login_of,
+    delete_logins,
+    insert_attempt,
+    insert_login,
+    select_live_login,
+    select_logins,
+    touch_login,
+)
 from quart_pizza.store.sqlite.menu import select_menu
 from quart_pizza.store.sqlite.migrate import migrate
 from quart_pizza.store.sqlite.orders import (
@@ -21,9 +32,9 @@ from quart_pizza.store.sqlite.orders import (
     select_order,
     select_orders_for_user,
 )
-from quart_pizza.store.sqlite.users import insert_user, select_user_by_username
+from quart_pizza.store.sqlite.users import insert_user, select_user, select_user_by_username
 
-BIG_TABLES = ("orders", "order_items", "users")
+BIG_TABLES = ("orders", "order_items", "users", "logins", "auth_attempts")
 
 
 def full_scans(conn: sqlite3.Connection, statements: list[str]) -> list[str]:
@@ -51,6 +62,7 @@ def test_reads_are_index_backed(path: Path) -> None:
     with closing(connect(path, read_only=True)) as conn:
         conn.set_trace_callback(statements.append)
         select_user_by_username(conn, "alice")
+        select_user(conn, 1)
         select_order(conn, 1)
         select_orders_for_user(conn, 1, before=100)
         select_menu(conn)  # small table, cached; listed for completeness
@@ -70,7 +82,19 @@ def test_writes_are_index_backed(path: Path) -> None:
         insert_order(conn, Owner(None, "guest"), items)
         insert_order_once(conn, Owner(user_id, None), items, idempotency_key="k")
         insert_order_once(conn, Owner(user_id, None), items, idempotency_key="k")
-        claim_guest_orders(conn, "guest", user_id)
+        claim_guest_orders(conn, "guest", user_id, "2020-01-01T00:00:00.000Z")
+        token = "token"
+        insert_login(conn, user_id, token, "browser")
+        owner = Owner(user_id, None, token)
+        login = select_live_login(conn, owner, "2020-01-01", "2020-01-01")
+        touch_login(conn, login["id"], "2020-01-01")
+        select_logins(conn, user_id, login["id"])
+        insert_attempt(conn, "login_failure", "127.0.0.1", "alice", "2020-01-01")
+        count_attempts(conn, "login_failure", "2020-01-01", username="alice")
+        count_attempts(conn, "login_failure", "2020-01-01", client="127.0.0.1")
+        delete_login_failures(conn, "alice")
+        delete_login_of(conn, user_id, login["id"])
+        delete_logins(conn, user_id, except_id=None)
         conn.set_trace_callback(None)
         assert full_scans(conn, statements) == []
     assert len(statements) >= 5
