@@ -243,6 +243,9 @@ async def register(server: Server, count: int) -> list[tuple[str, str, str]]:
                 "csrf_token": token.group(1) if token else "",
             }
             response = await client.post("/register", data=form)
+            while response.status_code == 503:  # every password hashing thread is busy
+                await asyncio.sleep(float(response.headers.get("Retry-After", "1")) / 10)
+                response = await client.post("/register", data=form)
             if response.status_code not in (302, 303):
                 raise SystemExit(f"{server.app}: register answered {response.status_code}")
             menu = await client.get("/")  # the logged-in session's CSRF token

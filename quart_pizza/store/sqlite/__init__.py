@@ -104,7 +104,9 @@ class SqliteStore(Store):
         def job(conn: sqlite3.Connection) -> T:
             login = self._live_login(conn, owner)
             if login is not None:
-                logins.touch_login(conn, login["id"], ago_text(LAST_SEEN_EVERY))
+                seen_before = ago_text(LAST_SEEN_EVERY)
+                if login["last_seen_at"] < seen_before:  # at most once a minute
+                    logins.touch_login(conn, login["id"], seen_before)
             return work(conn)
 
         return await self._writer.write(job)
