@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test test-stock lint format migrate bench bench-quick clean
+.PHONY: run test test-stock lint format migrate bench bench-quick screenshots clean
 
 run: $(STAMP)  ## serve the shop at http://127.0.0.1:8000 on the embedded SQLite file
 	$(BIN)/hypercorn -c hypercorn.toml 'quart_pizza:create_app()'
@@ -15,6 +15,9 @@ test: $(STAMP)  ## the whole test suite, with branch coverage
 
 test-stock: $(STAMP)  ## the whole suite again on stock Quart and hypercorn (PIZZA_TUNING=off)
 	PIZZA_TUNING=off $(BIN)/python -m pytest -q
+
+screenshots: $(STAMP)  ## the README's pictures of the cart and the order, desktop and phone
+	PIZZA_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q tests/browser -k fills_a_cart
 
 lint: $(STAMP)  ## ruff and mypy --strict, as CI runs them
 	$(BIN)/ruff check quart_pizza tests bench

@@ -18,14 +18,14 @@ import tempfile
 import threading
 from pathlib import Path
 
-from bench.run import ROOT, Server, free_port, quart_env, register, wait_healthy
+from bench.run import ROOT, Customer, Server, free_port, quart_env, register, wait_healthy
 
 CONNECTIONS = 16
 WARM_UP_ORDERS = 320
 FORM = "pizza=margherita&size=medium&quantity=2&csrf_token={}"
 
 
-def place_orders(port: int, customers: list[tuple[str, str, str]], orders: int) -> None:
+def place_orders(port: int, customers: list[Customer], orders: int) -> None:
     """`orders` order form posts, spread over one keep-alive connection per customer."""
 
     def customer(cookie: str, token: str) -> None:
@@ -39,7 +39,7 @@ def place_orders(port: int, customers: list[tuple[str, str, str]], orders: int) 
                 raise SystemExit(f"an order was answered {response.status}")
         connection.close()
 
-    threads = [threading.Thread(target=customer, args=(c, t)) for _, c, t in customers]
+    threads = [threading.Thread(target=customer, args=(c, t)) for _, c, t, _ in customers]
     for thread in threads:
         thread.start()
     for thread in threads:

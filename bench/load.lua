@@ -1,6 +1,8 @@
 -- wrk script for the quart_pizza benchmark: wrk -s bench/load.lua URL -- SESSIONS SCENARIO CUTOFF
---   SESSIONS  file of "cookie<TAB>csrf token<TAB>order id" lines, one logged-in customer each
---   SCENARIO  orders | dashboard | api | lookup (GET /orders/<the customer's order id>)
+--   SESSIONS  file of "cookie<TAB>csrf token<TAB>order id<TAB>cart cookie" lines, one
+--             logged-in customer each (the cart cookie: the same session with a 3-line cart)
+--   SCENARIO  orders | dashboard | api | lookup (GET /orders/<the customer's order id>) |
+--             checkout (POST /cart/checkout of the 3-line cart, a new checkout key each time)
 --   CUTOFF    Unix time (whole seconds) after which no new request starts: wrk runs a few
 --             seconds longer, so every request sent is answered before wrk stops and the
 --             acknowledged orders can be compared exactly with the rows stored.
@@ -22,7 +24,7 @@ function init(args)
    local sessions, scenario = args[1], args[2]
    cutoff = tonumber(args[3])
    for line in io.lines(sessions) do
-      local cookie, token, order = line:match("^([^\t]+)\t([^\t]+)\t([0-9]+)$")
+      local cookie, token, order, cart = line:match("^([^\t]+)\t([^\t]+)\t([0-9]+)\t([^\t]+)$")
       local request
       if scenario == "orders" then
          request = wrk.format("POST", "/orders/create", {
@@ -37,6 +39,15 @@ function init(args)
          }, '{"pizza": "margherita", "size": "medium", "quantity": 2}')
       elseif scenario == "lookup" then
          request = wrk.format("GET", "/orders/" .. order, { ["Cookie"] = cookie })
+      elseif scenario == "checkout" then
+         -- A function: each checkout carries a key of its own (a new cart page each time).
+         request = function(number)
+            return wrk.format("POST", "/cart/checkout", {
+               ["Cookie"] = cart,
+               ["Content-Type"] = "application/x-www-form-urlencoded",
+            }, "csrf_token=" .. token .. "&checkout_key=bench-" .. thread_number .. "-" ..
+               string.format("%012d", number))
+         end
       else
          request = wrk.format("GET", "/dashboard", { ["Cookie"] = cookie })
       end
@@ -46,9 +57,16 @@ function init(args)
    next_index = (thread_number * 7919) % #requests_
 end
 
+local sent = 0
+
 function request()
    next_index = next_index % #requests_ + 1
-   return requests_[next_index]
+   local chosen = requests_[next_index]
+   if type(chosen) == "function" then
+      sent = sent + 1
+      return chosen(sent)
+   end
+   return chosen
 end
 
 function delay()

@@ -3,7 +3,8 @@
 Starts quart_pizza under real hypercorn (hypercorn.toml) and the Flask original under gunicorn
 (2 workers x 8 threads), each on a fresh SQLite file; registers customers over HTTP; then drives
 the order flow, the dashboard, each customer's newest order page (lookup) and (quart_pizza
-only) the JSON API with wrk at each concurrency, the servers interleaved. Every acknowledged
+only) the JSON API and the checkout of a three-line cart, with wrk at each concurrency, the
+servers interleaved. Every acknowledged
 order is checked against the rows stored: a lost or duplicate order fails the run. Writes
 results.json, results.md and results.png.
 
@@ -229,11 +230,18 @@ def start_flask(workdir: Path, workers: int = 2) -> Server:
     return server
 
 
-async def register(server: Server, count: int) -> list[tuple[str, str, str]]:
-    """Register `count` customers; returns each one's username, session cookie, CSRF token."""
+# The checkout scenario's cart: three lines (the cookie keeps it; checkout empties the copy the
+# server sends back, which wrk ignores, so every request checks out the same three lines).
+CART = [("margherita", "small", "2"), ("pepperoni", "large", "1"), ("funghi", "medium", "3")]
+type Customer = tuple[str, str, str, str]  # username, session cookie, CSRF token, cart cookie
+
+
+async def register(server: Server, count: int) -> list[Customer]:
+    """Register `count` customers; returns each one's username, session cookie, CSRF token and
+    a cookie of the same session with a cart of three lines (empty where there is no cart)."""
     limit = asyncio.Semaphore(8)
 
-    async def one(number: int) -> tuple[str, str, str]:
+    async def one(number: int) -> Customer:
         async with limit, httpx.AsyncClient(base_url=server.url, timeout=60) as client:
             page = await client.get("/register")
             token = CSRF_INPUT.search(page.text)
@@ -252,7 +260,17 @@ async def register(server: Server, count: int) -> list[tuple[str, str, str]]:
             token = CSRF_INPUT.search(menu.text)
             assert token is not None
             cookie = client.cookies[server.cookie_name]
-            return f"customer{number}", f"{server.cookie_name}={cookie}", token.group(1)
+            cart_cookie = ""
+            if server.app != FLASK and (await client.get("/cart")).status_code == 200:
+                for pizza, size, quantity in CART:
+                    form = {"pizza": pizza, "size": size, "quantity": quantity,
+                            "csrf_token": token.group(1)}  # fmt: skip
+                    added = await client.post("/cart/items", data=form)
+                    if added.status_code != 303:
+                        raise SystemExit(f"{server.app}: adding to the cart: {added.status_code}")
+                cart_cookie = f"{server.cookie_name}={client.cookies[server.cookie_name]}"
+            return (f"customer{number}", f"{server.cookie_name}={cookie}", token.group(1),
+                    cart_cookie)  # fmt: skip
 
     return list(await asyncio.gather(*(one(n) for n in range(count))))
 
@@ -316,7 +334,7 @@ def run_wrk(
     tail: float,
     repetition: int,
 ) -> Run:
-    writes = scenario in ("orders", "api")
+    writes = scenario in ("orders", "api", "checkout")
     before_rows = count_orders(server.database) if writes else 0
     pids = server.pids()
     cpu_before = cpu_seconds(pids)
@@ -343,7 +361,7 @@ def run_wrk(
     if wrk.returncode != 0 or match is None:
         raise SystemExit(f"wrk failed ({wrk.returncode}):\n{output}")
     result = json.loads(match.group(1))
-    ack = {"orders": server.ack_status, "api": 201}.get(scenario, 200)
+    ack = {"orders": server.ack_status, "api": 201, "checkout": 303}.get(scenario, 200)
     statuses: dict[str, int] = result["statuses"]
     acknowledged = statuses.get(str(ack), 0)
     rows = count_orders(server.database) - before_rows if writes else None
@@ -380,8 +398,9 @@ def integrity_ok(database: Path) -> bool:
         return result == "ok"
 
 
-def write_sessions(workdir: Path, server: Server, sessions: list[tuple[str, str, str]]) -> Path:
-    """The wrk script's input: each customer's cookie, CSRF token and newest order (or 0)."""
+def write_sessions(workdir: Path, server: Server, sessions: list[Customer]) -> Path:
+    """The wrk script's input: each customer's cookie, CSRF token, newest order (or 0) and
+    cookie with a cart (or -)."""
     with closing(sqlite3.connect(server.database)) as conn:
         newest = dict(
             conn.execute(
@@ -392,8 +411,8 @@ def write_sessions(workdir: Path, server: Server, sessions: list[tuple[str, str,
     path = workdir / f"{server.app}.sessions"
     path.write_text(
         "".join(
-            f"{cookie}\t{token}\t{newest.get(username) or 0}\n"
-            for username, cookie, token in sessions
+            f"{cookie}\t{token}\t{newest.get(username) or 0}\t{cart or '-'}\n"
+            for username, cookie, token, cart in sessions
         )
     )
     return path
@@ -468,6 +487,7 @@ def compare(args: argparse.Namespace, workdir: Path) -> list[Run]:
             customers = {
                 server.app: asyncio.run(register(server, args.users)) for server in servers
             }
+            has_cart = {app: all(c[3] for c in registered) for app, registered in customers.items()}
             sessions = {
                 server.app: write_sessions(rep_dir, server, customers[server.app])
                 for server in servers
@@ -487,6 +507,8 @@ def compare(args: argparse.Namespace, workdir: Path) -> list[Run]:
                     for server in order:
                         if scenario == "api" and server.app == FLASK:
                             continue  # the Flask original has no JSON API
+                        if scenario == "checkout" and not has_cart[server.app]:
+                            continue  # the Flask original (and older builds) have no cart
                         wait_idle(servers)
                         run = run_wrk(server, sessions[server.app], scenario, connections,
                                       args.seconds, args.tail, repetition)  # fmt: skip

@@ -11,7 +11,18 @@ from hypercorn.middleware import ProxyFixMiddleware
 from quart import Quart
 
 from . import passwords, store, tuning, web
-from .blueprints import account, api, auth, dashboard, docs, health, menu, orders
+from .blueprints import (
+    account,
+    api,
+    auth,
+    cart,
+    dashboard,
+    docs,
+    health,
+    menu,
+    orders,
+    preferences,
+)
 from .config import DEFAULTS, ENV_PREFIX, check_keys, load_or_create_secret_key
 from .resources import resource_dir
 
@@ -39,7 +50,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Quart:
     shop_store = store.init_app(app)
     passwords.init_app(app)
     web.init_app(app)
-    blueprints = (menu, orders, auth, account, dashboard, health, api, docs)
+    blueprints = (menu, orders, cart, preferences, auth, account, dashboard, health, api, docs)
     for blueprint in blueprints:
         app.register_blueprint(blueprint.bp)
     api.init_schema(app)

@@ -5,6 +5,8 @@ from datetime import timedelta
 from quart import Blueprint, current_app, flash, render_template, request, url_for
 from quart.typing import ResponseReturnValue
 
+from ..models.order import Owner
+from ..models.preferences import Preferences
 from ..models.times import ago_text
 from ..models.user import UsernameTakenError
 from ..passwords import get_passwords
@@ -21,8 +23,10 @@ from ..web.security import safe_next
 from ..web.sessions import (
     current_guest_key,
     current_owner,
+    current_preferences,
     end_session,
     last_order_id,
+    save_preferences,
     start_session,
     user_agent,
 )
@@ -31,6 +35,17 @@ bp = Blueprint("auth", __name__)
 
 # Logging out asks the browser to drop everything this site stored in it.
 CLEAR_SITE_DATA = ("Clear-Site-Data", '"cache", "cookies", "storage"')
+
+
+async def keep_preferences(owner: Owner) -> None:
+    """The account's saved preferences follow the customer to this browser; an account with
+    none keeps the ones chosen here as a guest."""
+    store = get_store()
+    saved = await store.preferences(owner)
+    if saved is not None:
+        save_preferences(saved)
+    elif current_preferences() != Preferences():
+        await store.save_preferences(owner, current_preferences())
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -63,6 +78,7 @@ async def register() -> ResponseReturnValue:
         errors = {"username": "That username is taken; pick another or log in."}
         return await render_template("register.html", values=form, errors=errors), 409
     start_session(owner, credentials.username, order_id=last_order_id() if guest_key else None)
+    await keep_preferences(owner)
     await flash(f"Welcome, {credentials.username}! Your account is ready.")
     return see_other(url_for("dashboard.index"))
 
@@ -103,8 +119,9 @@ async def login() -> ResponseReturnValue:
     if passwords.needs_rehash(user.password_hash):
         new_hash = await passwords.hash(credentials.password)
     owner = await store.log_in(user, user_agent(), new_hash=new_hash)
-    # A fresh session: a guest's orders and last order stay the guest's.
+    # A fresh session: a guest's orders and last order stay the guest's; the cart stays.
     start_session(owner, user.username)
+    await keep_preferences(owner)
     await flash(f"Welcome back, {user.username}!")
     return see_other(next_url or url_for("dashboard.index"))
 

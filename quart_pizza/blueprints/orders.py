@@ -1,8 +1,9 @@
 """`/orders/create`, `/success` and `/orders/<id>`: placing an order and reading it back."""
 
-from quart import Blueprint, abort, render_template, request, url_for
+from quart import Blueprint, abort, flash, render_template, request, url_for
 from quart.typing import ResponseReturnValue
 
+from ..models.cart import CartError, CartLine, price
 from ..models.order import (
     MAX_ORDER_ID,
     IdempotencyConflictError,
@@ -12,15 +13,17 @@ from ..models.order import (
 )
 from ..store import get_store
 from ..web.forms import FormError, parse_order_form
-from ..web.pages import render_menu
+from ..web.pages import render_cart, render_menu
 from ..web.redirects import see_other
 from ..web.sessions import (
+    current_cart,
     current_owner,
     end_session,
     forget_order,
     last_order_id,
     ordering_owner,
     remember_order,
+    save_cart,
 )
 
 bp = Blueprint("orders", __name__)
@@ -64,6 +67,31 @@ async def success() -> ResponseReturnValue:
         forget_order()
         return see_other(url_for("menu.index"))
     return await render_template("success.html", order=order)
+
+
+@bp.post(f"/orders/<int(max={MAX_ORDER_ID}):order_id>/reorder")
+async def reorder(order_id: int) -> ResponseReturnValue:
+    """Put the lines of one of the customer's orders into the cart, at today's prices."""
+    store = get_store()
+    order = await store.owned_order(order_id, current_owner())
+    if order is None:
+        abort(404)
+    menu = await store.menu()
+    ids = {pizza.slug: pizza.id for pizza in menu}
+    lines = [
+        CartLine(ids[item.pizza_slug], item.size, item.quantity)
+        for item in order.items
+        if item.pizza_slug in ids
+    ]
+    gone = sorted({item.pizza_name for item in order.items if item.pizza_slug not in ids})
+    try:
+        cart = current_cart().add_all(lines)
+    except CartError as error:
+        return await render_cart(price(current_cart(), menu), {"cart": str(error)}), 400
+    save_cart(cart)
+    if gone:
+        await flash(f"No longer on the menu, so not added: {', '.join(gone)}.")
+    return see_other(url_for("cart.show"))
 
 
 @bp.get(f"/orders/<int(max={MAX_ORDER_ID}):order_id>")

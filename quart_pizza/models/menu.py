@@ -14,3 +14,4 @@ class Pizza:
     name: str
     description: str
     prices: dict[Size, int] = field(default_factory=dict)  # cents per size
+    vegetarian: bool = False

@@ -19,6 +19,7 @@ from quart import Quart, current_app
 
 from ..models.menu import Pizza
 from ..models.order import NewItem, Order, OrderSummary, Owner, PlacedOrder
+from ..models.preferences import Preferences
 from ..models.user import Attempts, Login, User
 from .errors import StoreUnavailableError
 
@@ -86,6 +87,9 @@ class Store(Protocol):
     ) -> tuple[Order, bool]:
         """`place_order`, and the order as stored: (order, True if placed by this call)."""
 
+    async def order_placed_with_key(self, owner: Owner, idempotency_key: str) -> int | None:
+        """The id of the order `owner` placed with this key (within its lifetime), if any."""
+
     async def owned_order(self, order_id: int, owner: Owner) -> Order | None:
         """The order if `owner` placed it, else None (missing and not theirs look the same)."""
 
@@ -131,6 +135,11 @@ class Store(Protocol):
 
     async def change_password(self, owner: Owner, password_hash: str) -> None:
         """Store the new hash and end every other login of the account."""
+
+    async def preferences(self, owner: Owner) -> Preferences | None:
+        """The customer's saved preferences (None if never saved)."""
+
+    async def save_preferences(self, owner: Owner, preferences: Preferences) -> None: ...
 
     # Attempts that the limits count (failed logins, registrations), shared by every worker.
 

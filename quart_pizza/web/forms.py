@@ -9,10 +9,12 @@ from werkzeug.datastructures import MultiDict
 
 from ..models.menu import SIZES, Size
 from ..models.order import MAX_QUANTITY, NewItem
+from ..models.preferences import Preferences
 
 USERNAME: Final = re.compile(r"[A-Za-z0-9_.\-]{3,32}", re.ASCII)
 QUANTITY: Final = re.compile(r"[0-9]{1,3}", re.ASCII)
 ORDER_KEY: Final = re.compile(r"[A-Za-z0-9_\-]{16,64}", re.ASCII)
+TOTAL: Final = re.compile(r"[0-9]{1,9}", re.ASCII)
 PASSWORD_MIN: Final = 8
 PASSWORD_MAX: Final = 256
 
@@ -43,8 +45,10 @@ class OrderForm:
     order_key: str | None  # the form's own key: a second post of the same form is a retry
 
 
-def parse_order_form(form: MultiDict[str, str], menu_slugs: Collection[str]) -> OrderForm:
-    errors = {}
+def _item_errors(
+    form: MultiDict[str, str], menu_slugs: Collection[str], errors: dict[str, str]
+) -> NewItem | None:
+    """The form's pizza, size and quantity; each invalid field noted in `errors`."""
     pizza = _single(form, "pizza")
     if pizza not in menu_slugs:
         errors["pizza"] = "Choose a pizza from the menu."
@@ -54,13 +58,65 @@ def parse_order_form(form: MultiDict[str, str], menu_slugs: Collection[str]) -> 
     quantity = _single(form, "quantity") or ""
     if not QUANTITY.fullmatch(quantity) or not 1 <= int(quantity) <= MAX_QUANTITY:
         errors["quantity"] = f"Quantity must be a whole number from 1 to {MAX_QUANTITY}."
+    if errors or pizza is None:
+        return None
+    return NewItem(pizza, cast(Size, size), int(quantity))
+
+
+def parse_order_form(form: MultiDict[str, str], menu_slugs: Collection[str]) -> OrderForm:
+    errors: dict[str, str] = {}
+    item = _item_errors(form, menu_slugs, errors)
     order_key = form.get("order_key")
     if order_key is not None and not ORDER_KEY.fullmatch(order_key):
         errors["order"] = "This form is damaged; reload the page and order again."
+    if errors or item is None:
+        raise FormError(errors)
+    return OrderForm(item, order_key)
+
+
+def parse_cart_item(form: MultiDict[str, str], menu_slugs: Collection[str]) -> NewItem:
+    """A pizza, size and quantity to add to the cart (the menu's order form)."""
+    errors: dict[str, str] = {}
+    item = _item_errors(form, menu_slugs, errors)
+    if errors or item is None:
+        raise FormError(errors)
+    return item
+
+
+def parse_new_quantity(form: MultiDict[str, str]) -> int:
+    """A cart line's new quantity: 0 (remove the line) to MAX_QUANTITY."""
+    quantity = _single(form, "quantity") or ""
+    if not QUANTITY.fullmatch(quantity) or not 0 <= int(quantity) <= MAX_QUANTITY:
+        raise FormError(
+            {"quantity": f"Quantity must be a whole number from 0 (remove) to {MAX_QUANTITY}."}
+        )
+    return int(quantity)
+
+
+@dataclass(frozen=True)
+class Checkout:
+    key: str | None  # the cart page's own key: a second post of the same page is a retry
+    expected_total_cents: int | None  # the total the customer saw
+
+
+def parse_checkout(form: MultiDict[str, str]) -> Checkout:
+    key = form.get("checkout_key")
+    total = form.get("expected_total_cents")
+    errors = {}
+    if key is not None and not ORDER_KEY.fullmatch(key):
+        errors["cart"] = "This page is damaged; reload it and check out again."
+    if total is not None and not TOTAL.fullmatch(total):
+        errors["cart"] = "This page is damaged; reload it and check out again."
     if errors:
         raise FormError(errors)
-    assert pizza is not None
-    return OrderForm(NewItem(pizza, cast(Size, size), int(quantity)), order_key)
+    return Checkout(key, None if total is None else int(total))
+
+
+def parse_preferences(form: MultiDict[str, str]) -> Preferences:
+    size = _single(form, "size") or ""
+    if size not in ("", *SIZES):
+        raise FormError({"size": "Choose small, medium, large, or no preference."})
+    return Preferences(cast(Size, size) if size else None, form.get("vegetarian") == "on")
 
 
 def parse_registration(form: MultiDict[str, str]) -> Credentials:

@@ -2,9 +2,10 @@
 
 Keys: `user_id`, `username` and `login` (the token of the server-side login the store checks:
 without a live login the session is a guest's), `order_id` (the last order placed from this
-session), `guest_key` (a random key, made with the CSRF token, that owns a guest's orders) and
-`csrf_token`. The cookie is signed, not encrypted: it never holds anything secret beyond the
-login token, which the server can revoke.
+session), `guest_key` (a random key, made with the CSRF token, that owns a guest's orders),
+`csrf_token`, `cart` (lines of pizza id, size letter and quantity: never a name or a price) and
+`prefs` (a preferred size letter, and vegetarian only). The cookie is signed, not encrypted:
+it never holds anything secret beyond the login token, which the server can revoke.
 """
 
 import secrets
@@ -12,7 +13,9 @@ from urllib.parse import urlencode
 
 from quart import abort, request, session, url_for
 
+from ..models.cart import MAX_LINES, Cart, CartLine, size_code, size_from_code
 from ..models.order import Owner
+from ..models.preferences import Preferences
 from ..models.user import LoginEndedError
 from ..store import get_store
 from .redirects import see_other
@@ -97,14 +100,58 @@ def forget_order() -> None:
 
 def start_session(owner: Owner, username: str, *, order_id: int | None = None) -> None:
     """A fresh session for the customer's new login: nothing of the old one survives (the
-    CSRF token is new too) but the order the customer just placed, if given."""
+    CSRF token is new too) but the visitor's own unplaced choices (cart, preferences) and the
+    order the customer just placed, if given."""
     assert owner.user_id is not None and owner.login is not None
+    kept = {key: session[key] for key in ("cart", "prefs") if key in session}
     session.clear()
+    session.update(kept)
     session["user_id"] = owner.user_id
     session["username"] = username
     session["login"] = owner.login
     if order_id is not None:
         session["order_id"] = order_id
+
+
+def current_cart() -> Cart:
+    """The session's cart; lines that do not parse (an old or tampered cookie) are dropped."""
+    lines = []
+    stored = session.get("cart")
+    for entry in stored if isinstance(stored, list) else ():
+        if not (isinstance(entry, list) and len(entry) == 3):
+            continue
+        pizza_id, code, quantity = entry
+        size = size_from_code(code)
+        if type(pizza_id) is int and type(quantity) is int and size is not None:
+            lines.append(CartLine(pizza_id, size, quantity))
+    return Cart(tuple(lines[:MAX_LINES]))
+
+
+def save_cart(cart: Cart) -> None:
+    if cart.lines:
+        session["cart"] = [[line.pizza_id, size_code(line.size), line.quantity]
+                           for line in cart.lines]  # fmt: skip
+    else:
+        session.pop("cart", None)
+
+
+def current_preferences() -> Preferences:
+    stored = session.get("prefs")
+    if not isinstance(stored, dict):
+        return Preferences()
+    return Preferences(size_from_code(stored.get("size")), stored.get("veg") is True)
+
+
+def save_preferences(preferences: Preferences) -> None:
+    stored: dict[str, object] = {}
+    if preferences.size is not None:
+        stored["size"] = size_code(preferences.size)
+    if preferences.vegetarian:
+        stored["veg"] = True
+    if stored:
+        session["prefs"] = stored
+    else:
+        session.pop("prefs", None)
 
 
 def end_session() -> None:

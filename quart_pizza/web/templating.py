@@ -2,14 +2,22 @@
 
 from quart import Quart
 
+from .sessions import current_cart
+
 
 def format_cents(cents: int) -> str:
     return f"${cents // 100}.{cents % 100:02d}"
 
 
+def cart_count() -> int:
+    """How many pizzas the visitor's cart holds (the header shows it on every page)."""
+    return current_cart().pizzas
+
+
 def init_app(app: Quart) -> None:
     app.jinja_env.filters["money"] = format_cents
     app.jinja_env.filters["device"] = describe_device
+    app.jinja_env.globals["cart_count"] = cart_count
 
 
 def describe_device(user_agent: str) -> str:

@@ -1,5 +1,6 @@
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from quart import Quart
@@ -259,3 +260,61 @@ async def test_damaged_form_key_is_400(client: Client, db_path: Path, key: str) 
     response = await client.post("/orders/create", form=form)
     assert response.status_code == 400
     assert await count_orders(db_path) == 0
+
+
+async def test_order_again_puts_the_lines_into_the_cart(
+    client: Client, auth: AuthActions, orders: OrderActions
+) -> None:
+    await auth.register()
+    order_id = await orders.place_id(pizza="funghi", size="large", quantity="3")
+    page = await (await client.get("/dashboard")).get_data(as_text=True)
+    assert f'action="/orders/{order_id}/reorder"' in page
+    token = csrf_from(page)
+    response = await client.post(f"/orders/{order_id}/reorder", form={"csrf_token": token})
+    assert response.status_code == 303 and response.headers["Location"] == "/cart"
+    cart = await (await client.get("/cart")).get_data(as_text=True)
+    assert "Funghi" in cart and 'value="3"' in cart
+    await client.post(f"/orders/{order_id}/reorder", form={"csrf_token": token})
+    assert 'value="6"' in await (await client.get("/cart")).get_data(as_text=True)
+
+
+async def test_order_again_of_someone_elses_order_is_404(
+    app: Any, client: Client, orders: OrderActions
+) -> None:
+    order_id = await orders.place_id()
+    stranger = app.test_client()
+    token = csrf_from(await (await stranger.get("/")).get_data(as_text=True))
+    response = await stranger.post(f"/orders/{order_id}/reorder", form={"csrf_token": token})
+    assert response.status_code == 404
+
+
+async def test_order_again_past_the_limits_is_400_and_changes_nothing(
+    client: Client, orders: OrderActions
+) -> None:
+    order_id = await orders.place_id(pizza="funghi", size="large", quantity="15")
+    token = csrf_from(await (await client.get("/")).get_data(as_text=True))
+    assert (
+        await client.post(f"/orders/{order_id}/reorder", form={"csrf_token": token})
+    ).status_code == 303
+    response = await client.post(f"/orders/{order_id}/reorder", form={"csrf_token": token})
+    assert response.status_code == 400  # 30 of one pizza and size
+    assert 'value="15"' in await (await client.get("/cart")).get_data(as_text=True)
+
+
+async def test_order_again_skips_what_left_the_menu(
+    client: Client, orders: OrderActions, db_path: Path
+) -> None:
+    order_id = await orders.place_id(pizza="funghi", size="large", quantity="1")
+    await execute(db_path, "DELETE FROM pizza_prices WHERE pizza_id = 3")
+    await execute(db_path, "UPDATE pizzas SET slug = 'funghi-old' WHERE id = 3")
+    token = csrf_from(await (await client.get("/")).get_data(as_text=True))
+    response = await client.post(f"/orders/{order_id}/reorder", form={"csrf_token": token})
+    assert response.status_code == 303
+    cart = await (await client.get("/cart")).get_data(as_text=True)
+    assert "No longer on the menu, so not added: Funghi." in cart
+    assert "Your cart is empty" in cart
+
+
+async def test_the_favicon_is_there(client: Client) -> None:
+    response = await client.get("/favicon.ico")
+    assert response.status_code == 200 and response.mimetype == "image/svg+xml"

@@ -17,6 +17,7 @@ from typing import Final
 
 from ...models.menu import Pizza
 from ...models.order import NewItem, Order, OrderSummary, Owner, PlacedOrder
+from ...models.preferences import Preferences
 from ...models.times import ago_text
 from ...models.user import Attempts, Login, User, new_login_token
 from .. import Settings, Store
@@ -138,6 +139,12 @@ class SqliteStore(Store):
             partial(_place_and_select, owner=owner, items=items, idempotency_key=idempotency_key),
         )
 
+    async def order_placed_with_key(self, owner: Owner, idempotency_key: str) -> int | None:
+        return await self._read_as(
+            owner,
+            partial(orders.select_order_id_for_key, owner=owner, idempotency_key=idempotency_key),
+        )
+
     async def owned_order(self, order_id: int, owner: Owner) -> Order | None:
         order = await self._read_as(owner, partial(orders.select_order, order_id=order_id))
         return order if order is not None and order.is_owned_by(owner) else None
@@ -230,6 +237,17 @@ class SqliteStore(Store):
             logins.delete_logins(conn, owner.user_id, except_id=current["id"])
 
         await self._writer.write(job)
+
+    async def preferences(self, owner: Owner) -> Preferences | None:
+        assert owner.user_id is not None
+        return await self._read_as(owner, partial(users.select_preferences, user_id=owner.user_id))
+
+    async def save_preferences(self, owner: Owner, preferences: Preferences) -> None:
+        assert owner.user_id is not None
+        await self._write_as(
+            owner,
+            partial(users.update_preferences, user_id=owner.user_id, preferences=preferences),
+        )
 
     # Attempts the limits count.
 

@@ -8,7 +8,7 @@ from ...models.menu import Pizza
 def select_menu(conn: sqlite3.Connection) -> list[Pizza]:
     """Every pizza with its prices, in menu order."""
     rows = conn.execute(
-        """SELECT pizzas.id, pizzas.slug, pizzas.name, pizzas.description,
+        """SELECT pizzas.id, pizzas.slug, pizzas.name, pizzas.description, pizzas.vegetarian,
                   pizza_prices.size, pizza_prices.price_cents
              FROM pizzas JOIN pizza_prices ON pizza_prices.pizza_id = pizzas.id
             ORDER BY pizzas.position, pizzas.id"""
@@ -16,7 +16,14 @@ def select_menu(conn: sqlite3.Connection) -> list[Pizza]:
     menu: dict[int, Pizza] = {}
     for row in rows:
         pizza = menu.setdefault(
-            row["id"], Pizza(row["id"], row["slug"], row["name"], row["description"])
+            row["id"],
+            Pizza(
+                row["id"],
+                row["slug"],
+                row["name"],
+                row["description"],
+                vegetarian=bool(row["vegetarian"]),
+            ),  # fmt: skip
         )
         pizza.prices[row["size"]] = row["price_cents"]
     return list(menu.values())

@@ -100,6 +100,22 @@ def insert_order_once(
     return PlacedOrder(row["id"], created=False)
 
 
+def select_order_id_for_key(
+    conn: sqlite3.Connection, owner: Owner, idempotency_key: str
+) -> int | None:
+    """The order this owner placed with this key within the key's lifetime, if any."""
+    row = conn.execute(
+        """SELECT id FROM orders
+            WHERE idempotency_owner = :scope AND idempotency_key = :key AND created_at >= :since""",
+        {
+            "scope": owner.idempotency_scope,
+            "key": idempotency_key,
+            "since": ago_text(IDEMPOTENCY_KEY_LIFETIME),
+        },
+    ).fetchone()
+    return None if row is None else int(row["id"])
+
+
 SELECT_ORDER: Final = """
     SELECT orders.id, orders.user_id, orders.guest_key, orders.created_at,
            pizzas.slug, pizzas.name, order_items.size, order_items.quantity,

@@ -2,6 +2,7 @@
 
 import sqlite3
 
+from ...models.preferences import Preferences
 from ...models.user import User, UsernameTakenError
 
 
@@ -38,4 +39,22 @@ def update_password_hash(conn: sqlite3.Connection, user_id: int, password_hash: 
     conn.execute(
         """UPDATE users SET password_hash = :password_hash WHERE id = :id""",
         {"id": user_id, "password_hash": password_hash},
+    )
+
+
+def select_preferences(conn: sqlite3.Connection, user_id: int) -> Preferences | None:
+    """The customer's saved preferences; None if they never saved any."""
+    row = conn.execute(
+        "SELECT preferred_size, vegetarian_only FROM users WHERE id = :id", {"id": user_id}
+    ).fetchone()
+    if row is None or (row["preferred_size"] is None and not row["vegetarian_only"]):
+        return None
+    return Preferences(row["preferred_size"], bool(row["vegetarian_only"]))
+
+
+def update_preferences(conn: sqlite3.Connection, user_id: int, preferences: Preferences) -> None:
+    conn.execute(
+        """UPDATE users SET preferred_size = :size, vegetarian_only = :vegetarian
+            WHERE id = :id""",
+        {"id": user_id, "size": preferences.size, "vegetarian": int(preferences.vegetarian)},
     )

@@ -12,10 +12,12 @@ from quart_pizza.store.sqlite.migrate import migrate
 
 from ...helpers import query
 
+ALL = [1, 2, 3, 4, 5]  # every migration in migrations/
+
 
 async def test_fresh_database_gets_every_migration_once(tmp_path: Path) -> None:
     path = tmp_path / "new" / "shop.sqlite3"
-    assert await migrate(path) == [1, 2, 3, 4]
+    assert await migrate(path) == ALL
     assert await migrate(path) == []
     assert stat.S_IMODE(path.stat().st_mode) == 0o600  # it holds password hashes
     rows = await query(path, "SELECT version, name FROM schema_migrations ORDER BY version")
@@ -24,6 +26,7 @@ async def test_fresh_database_gets_every_migration_once(tmp_path: Path) -> None:
         (2, "seed_menu"),
         (3, "order_idempotency_keys"),
         (4, "logins_and_throttling"),
+        (5, "cart_and_preferences"),
     ]
     slugs = {row[0] for row in await query(path, "SELECT slug FROM pizzas")}
     assert {"margherita", "pepperoni"} <= slugs
@@ -32,7 +35,7 @@ async def test_fresh_database_gets_every_migration_once(tmp_path: Path) -> None:
 
 
 def test_migration_files_are_numbered_without_gaps(tmp_path: Path) -> None:
-    assert [m.version for m in load_migrations()] == [1, 2, 3, 4]
+    assert [m.version for m in load_migrations()] == ALL
     (tmp_path / "0001_a.sql").write_text("SELECT 1;")
     (tmp_path / "0003_c.sql").write_text("SELECT 1;")
     with pytest.raises(MigrationError):
@@ -73,7 +76,7 @@ def test_workers_starting_together_on_a_new_file_migrate_once(tmp_path: Path) ->
     ]
     outputs = [proc.communicate(timeout=60)[0].strip() for proc in procs]
     assert all(proc.returncode == 0 for proc in procs), outputs
-    assert sorted(outputs) == ["[1, 2, 3, 4]"] + ["[]"] * 5
+    assert sorted(outputs) == [str(ALL)] + ["[]"] * 5
 
 
 def test_migrate_cli_command(config: dict[str, Any]) -> None:
@@ -81,6 +84,6 @@ def test_migrate_cli_command(config: dict[str, Any]) -> None:
     runner = app.test_cli_runner()
     result = runner.invoke(args=["migrate"])
     assert result.exit_code == 0, result.output
-    assert "applied [1, 2, 3, 4]" in result.output
+    assert f"applied {ALL}" in result.output
     result = runner.invoke(args=["migrate"])
     assert "already up to date" in result.output
