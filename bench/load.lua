@@ -40,13 +40,14 @@ function init(args)
       elseif scenario == "lookup" then
          request = wrk.format("GET", "/orders/" .. order, { ["Cookie"] = cookie })
       elseif scenario == "checkout" then
-         -- A function: each checkout carries a key of its own (a new cart page each time).
+         -- A function: each checkout carries a key of its own (a new cart page each time),
+         -- unique across runs too (the cut-off time): a key used before is a retry.
          request = function(number)
             return wrk.format("POST", "/cart/checkout", {
                ["Cookie"] = cart,
                ["Content-Type"] = "application/x-www-form-urlencoded",
-            }, "csrf_token=" .. token .. "&checkout_key=bench-" .. thread_number .. "-" ..
-               string.format("%012d", number))
+            }, "csrf_token=" .. token .. "&checkout_key=bench-" .. cutoff .. "-" ..
+               thread_number .. "-" .. string.format("%09d", number))
          end
       else
          request = wrk.format("GET", "/dashboard", { ["Cookie"] = cookie })

@@ -664,7 +664,7 @@ def markdown(rows: list[dict[str, Any]], args: argparse.Namespace) -> str:
         "|---|---:|---:|---|---:|---:|---:|---:|---:|---|---|---:|---:|---|",
     ]
     for row in rows:
-        writes = row["scenario"].startswith(("orders", "api"))
+        writes = row["scenario"].startswith(("orders", "api", "checkout"))
         exact = ("yes" if row["exact"] else "**NO**") if writes else "-"
         split = " ".join("/".join(map(str, counts)) for counts in row["connection_split"])
         lines.append(
