@@ -10,7 +10,7 @@ import click
 from hypercorn.middleware import ProxyFixMiddleware
 from quart import Quart
 
-from . import passwords, store, tuning, web
+from . import live, passwords, store, tuning, web
 from .blueprints import (
     account,
     api,
@@ -19,6 +19,7 @@ from .blueprints import (
     dashboard,
     docs,
     health,
+    kitchen,
     menu,
     orders,
     preferences,
@@ -48,9 +49,22 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Quart:
     app.logger.setLevel(app.config["LOG_LEVEL"])
 
     shop_store = store.init_app(app)
+    live.init_app(app, shop_store)
     passwords.init_app(app)
     web.init_app(app)
-    blueprints = (menu, orders, cart, preferences, auth, account, dashboard, health, api, docs)
+    blueprints = (
+        menu,
+        orders,
+        cart,
+        preferences,
+        auth,
+        account,
+        dashboard,
+        kitchen,
+        health,
+        api,
+        docs,
+    )
     for blueprint in blueprints:
         app.register_blueprint(blueprint.bp)
     api.init_schema(app)
@@ -67,4 +81,36 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Quart:
         applied = asyncio.run(shop_store.migrate())
         click.echo(f"{shop_store}: applied {applied or 'nothing, already up to date'}")
 
+    @app.cli.group("staff")
+    def staff_command() -> None:
+        """Grant or revoke the staff role (the kitchen board) of an account."""
+
+    @staff_command.command("add")
+    @click.argument("username")
+    def staff_add(username: str) -> None:
+        """Make USERNAME a member of staff."""
+        set_staff(shop_store, username, True)
+
+    @staff_command.command("remove")
+    @click.argument("username")
+    def staff_remove(username: str) -> None:
+        """Take the staff role from USERNAME."""
+        set_staff(shop_store, username, False)
+
     return app
+
+
+def set_staff(shop_store: store.Store, username: str, staff: bool) -> None:
+    """The CLI's staff commands: the store opened for the one change; exit 1 if no such user."""
+
+    async def change() -> bool:
+        await shop_store.migrate()
+        await shop_store.open()
+        try:
+            return await shop_store.set_staff(username, staff)
+        finally:
+            await shop_store.close()
+
+    if not asyncio.run(change()):
+        raise click.ClickException(f"no account is called {username!r}")
+    click.echo(f"{username} is {'now' if staff else 'no longer'} a member of staff")

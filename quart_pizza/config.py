@@ -53,6 +53,12 @@ DEFAULTS: Final[dict[str, Any]] = {
     # Tuning of Quart, hypercorn and the interpreter (quart_pizza/tuning/): a profile,
     # "default", "dedicated-host" or "off"; a TUNE_<PART> setting overrides it for one part.
     "TUNING": "default",
+    # Live updates: how often each worker looks for events other workers committed (s), the
+    # comment line that keeps an idle stream open (s), and open streams per session (per
+    # worker; more get 429).
+    "LIVE_POLL_SECONDS": 0.1,
+    "SSE_HEARTBEAT_SECONDS": 15.0,
+    "STREAMS_PER_SESSION": 4,
     # How long a worker shows the menu it last read before reading it again (seconds).
     "MENU_CACHE_SECONDS": 5.0,
     # argon2id cost; the defaults are argon2-cffi's (RFC 9106 low-memory profile).

@@ -94,6 +94,25 @@ class OrderActions:
         return order_id
 
 
+async def make_staff(path: Path, username: str) -> None:
+    """What `quart --app quart_pizza staff add USERNAME` does."""
+    await execute(path, "UPDATE users SET staff = 1 WHERE username = :u", {"u": username})
+
+
+async def staff_client(client: Client, path: Path, username: str = "chef") -> Client:
+    """`client`, registered as `username` and made a member of staff."""
+    await AuthActions(client).register(username)
+    await make_staff(path, username)
+    return client
+
+
+async def move(client: Client, order_id: int, status: str) -> int:
+    """The kitchen's button: move the order to `status`; the answer's status code."""
+    token = csrf_from(await (await client.get("/")).get_data(as_text=True))
+    form = {"status": status, "csrf_token": token}
+    return (await client.post(f"/kitchen/orders/{order_id}/status", form=form)).status_code
+
+
 @dataclass
 class Server:
     """A real hypercorn process serving the shop."""

@@ -30,6 +30,7 @@ from werkzeug.routing import Rule
 
 from ..models.menu import SIZES, Size
 from ..models.order import MAX_ITEMS, MAX_ORDER_ID, MAX_QUANTITY, NewItem, Order
+from ..models.status import Status
 from ..store import get_store
 from ..web.security import csrf_token
 from ..web.sessions import checked_owner, current_owner, ordering_owner, remember_order
@@ -110,11 +111,18 @@ class ItemOut(BaseModel):
     line_cents: int
 
 
+class EventOut(BaseModel):
+    status: Status
+    at: str
+
+
 class OrderOut(BaseModel):
     id: int
     created_at: str
     items: list[ItemOut]
     total_cents: int
+    status: Status
+    events: list[EventOut]
 
 
 class PizzaOut(BaseModel):
@@ -160,6 +168,9 @@ def order_out(order: Order) -> OrderOut:
         id=order.id,
         created_at=order.created_at,
         total_cents=order.total_cents,
+        status=order.status,
+        events=[EventOut(status=event.status, at=event.at) for event in order.events]
+        or [EventOut(status=order.status, at=order.created_at)],
         items=[
             ItemOut(
                 pizza=item.pizza_slug,
@@ -236,8 +247,24 @@ async def create_order(data: OrderIn) -> tuple[OrderOut, int, dict[str, str]]:
 @validate_response(OrderOut)
 @document_errors(401, 404, 503)
 async def get_order(order_id: int) -> OrderOut:
-    """An order of this session's customer (or guest); 404 for anyone else's."""
-    order = await get_store().owned_order(order_id, current_owner())
+    """An order of this session's customer (or guest), with its status and its timeline; 404
+    for anyone else's."""
+    order = await get_store().order_with_events(order_id, current_owner())
     if order is None:
         abort(404, "No such order.")
+    return order_out(order)
+
+
+@bp.post(f"/orders/<int(max={MAX_ORDER_ID}):order_id>/cancel")
+@tag(["orders"])
+@validate_response(OrderOut)
+@document_errors(401, 403, 404, 409, 503)
+async def cancel_order(order_id: int) -> OrderOut:
+    """Cancel the order while it is only placed (409 once the kitchen has started)."""
+    owner = current_owner()
+    store = get_store()
+    if await store.change_status(owner, order_id, "cancelled", as_staff=False) is None:
+        abort(404, "No such order.")
+    order = await store.order_with_events(order_id, owner)
+    assert order is not None
     return order_out(order)

@@ -3,6 +3,7 @@
 from quart import Blueprint, abort, flash, render_template, request, url_for
 from quart.typing import ResponseReturnValue
 
+from ..live import get_live
 from ..models.cart import CartError, CartLine, price
 from ..models.order import (
     MAX_ORDER_ID,
@@ -24,7 +25,9 @@ from ..web.sessions import (
     ordering_owner,
     remember_order,
     save_cart,
+    stream_key,
 )
+from ..web.streams import event_stream, last_event_id
 
 bp = Blueprint("orders", __name__)
 
@@ -96,7 +99,39 @@ async def reorder(order_id: int) -> ResponseReturnValue:
 
 @bp.get(f"/orders/<int(max={MAX_ORDER_ID}):order_id>")
 async def show(order_id: int) -> ResponseReturnValue:
-    order = await get_store().owned_order(order_id, current_owner())
+    order = await get_store().order_with_events(order_id, current_owner())
     if order is None:
         abort(404)  # the same answer whether the order is missing or someone else's
     return await render_template("order.html", order=order)
+
+
+@bp.post(f"/orders/<int(max={MAX_ORDER_ID}):order_id>/cancel")
+async def cancel(order_id: int) -> ResponseReturnValue:
+    """The customer cancels their order while it is still only placed (else 409)."""
+    event = await get_store().change_status(current_owner(), order_id, "cancelled", as_staff=False)
+    if event is None:
+        abort(404)
+    await flash(f"Order #{order_id} is cancelled.")
+    return see_other(url_for("orders.show", order_id=order_id))
+
+
+@bp.get(f"/orders/<int(max={MAX_ORDER_ID}):order_id>/events")
+async def events(order_id: int) -> ResponseReturnValue:
+    """The order's status as it changes (Server-Sent Events): first the status now, then one
+    event per change; a browser that reconnects gets what it missed after Last-Event-ID."""
+    owner = current_owner()
+    store = get_store()
+    live = get_live()
+    # Follow first, then read: an event committed in between comes twice, never not at all.
+    subscription = live.open(order_id, stream_key())
+    try:
+        after = last_event_id()
+        timeline = await store.events_of(order_id, owner, after or 0)
+    except BaseException:
+        live.release(subscription)
+        raise
+    if timeline is None:
+        live.release(subscription)
+        abort(404)
+    first = timeline if after is not None else timeline[-1:]  # the status now
+    return event_stream(live, subscription, first, "status")

@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Final
 
 from .menu import Size
+from .status import OrderEvent, Status
 
 MAX_QUANTITY: Final = 20  # of one pizza and size in one order line
 MAX_ITEMS: Final = 20  # lines in one order
@@ -56,6 +57,8 @@ class Order:
     guest_key: str | None
     created_at: str  # UTC, ISO 8601
     items: list[OrderItem]
+    status: Status = "placed"
+    events: tuple[OrderEvent, ...] = ()  # its timeline, when read with it
 
     @property
     def total_cents(self) -> int:
@@ -74,6 +77,7 @@ class OrderSummary:
     created_at: str
     pizzas: int
     total_cents: int
+    status: Status = "placed"
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ class User:
     id: int
     username: str
     password_hash: str
+    staff: bool = False
 
 
 @dataclass(frozen=True)

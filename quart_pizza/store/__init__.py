@@ -9,7 +9,7 @@ database as its own work, that the login is still live, and raises `LoginEndedEr
 logged out, revoked or has expired.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -20,6 +20,7 @@ from quart import Quart, current_app
 from ..models.menu import Pizza
 from ..models.order import NewItem, Order, OrderSummary, Owner, PlacedOrder
 from ..models.preferences import Preferences
+from ..models.status import OrderEvent, Status
 from ..models.user import Attempts, Login, User
 from .errors import StoreUnavailableError
 
@@ -98,6 +99,36 @@ class Store(Protocol):
     ) -> tuple[list[OrderSummary], Order | None, list[Login]]:
         """The customer's orders (newest first, `limit` older than `before`), the order
         `last_order_id` if theirs, and their live logins."""
+
+    # The lifecycle of an order, the kitchen, and the events the live streams carry.
+
+    async def change_status(
+        self, owner: Owner, order_id: int, status: Status, *, as_staff: bool
+    ) -> OrderEvent | None:
+        """Move the order to `status`: as its customer (their own order only), or as staff (any
+        order; raises `NotStaffError` if the owner is not). None if there is no such order
+        for them; raises `StatusConflictError` if the lifecycle forbids the move now."""
+
+    async def order_with_events(self, order_id: int, owner: Owner) -> Order | None:
+        """`owned_order`, with its timeline."""
+
+    async def events_of(self, order_id: int, owner: Owner, after: int) -> list[OrderEvent] | None:
+        """The owner's order's events after event `after` (None if not their order)."""
+
+    async def kitchen(
+        self, owner: Owner, *, after: int = 0
+    ) -> tuple[list[Order], list[OrderEvent]]:
+        """The open orders, oldest first, and every event after `after` (for a stream that
+        reconnects); raises `NotStaffError` unless the owner is staff."""
+
+    async def is_staff(self, owner: Owner) -> bool: ...
+
+    async def set_staff(self, username: str, staff: bool) -> bool:
+        """Grant or revoke the staff role; False if there is no such user."""
+
+    def watch(self, every: float) -> AsyncIterator[list[OrderEvent]]:
+        """The events committed by any worker from now on, in batches as they come (looked
+        for every `every` seconds where the backend has to look)."""
 
     # Accounts and logins.
 

@@ -3,3 +3,7 @@
 
 class StoreUnavailableError(RuntimeError):
     """The database could not take the work (closed, locked too long, or failing)."""
+
+
+class NotStaffError(PermissionError):
+    """Only staff may do that (a 403)."""

@@ -19,7 +19,17 @@ from typing import Any, Final
 
 from quart import Quart
 
-from . import cookies, cpus, interpreter, keepalive, listeners, requests, schema, templates
+from . import (
+    cookies,
+    cpus,
+    interpreter,
+    keepalive,
+    listeners,
+    requests,
+    schema,
+    templates,
+    worker_stop,
+)
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +44,7 @@ PROFILES: Final[dict[str, dict[str, Any]]] = {
         "TEMPLATE_CONTEXT": True,
         "SYNC_TEMPLATES": True,
         "KEEPALIVE_TIMER": True,
+        "STOP_STREAMS": True,
         "GC_FREEZE": True,
     },
 }
@@ -52,6 +63,7 @@ PARTS: Final[dict[str, Any]] = {
     "TEMPLATE_CONTEXT": False,
     "SYNC_TEMPLATES": False,
     "KEEPALIVE_TIMER": False,
+    "STOP_STREAMS": False,
     "GC_FREEZE": False,
     "GIL_SWITCH_INTERVAL": 0.0,
     "LISTENING_SOCKETS": 0,
@@ -123,6 +135,9 @@ def apply(app: Quart) -> Applied:
         use("TEMPLATE_CONTEXT", templates.drop_flask_context_processor(app))
     if chosen["SYNC_TEMPLATES"]:
         use("SYNC_TEMPLATES", templates.render_synchronously(app))
+    live = app.extensions.get("quart_pizza.live")
+    if chosen["STOP_STREAMS"] and live is not None:
+        use("STOP_STREAMS", worker_stop.install(live.close))
     app.extensions["quart_pizza.tuning"] = applied
     _apply_to_worker(app, chosen, applied)
     return applied

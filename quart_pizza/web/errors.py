@@ -11,10 +11,13 @@ from quart.typing import ResponseReturnValue
 from quart_schema import RequestSchemaValidationError
 from werkzeug.exceptions import HTTPException
 
+from ..live import TooManyStreamsError
 from ..models.order import IdempotencyConflictError, OrderRejectedError, UnknownAccountError
+from ..models.status import StatusConflictError
 from ..models.user import LoginEndedError
 from ..passwords import PasswordsBusyError
 from ..store import StoreUnavailableError
+from ..store.errors import NotStaffError
 from .limits import TooManyAttemptsError
 from .redirects import see_other
 from .sessions import end_session
@@ -124,6 +127,20 @@ async def passwords_busy(error: PasswordsBusyError) -> ResponseReturnValue:
     return await error_response(503, "Service Unavailable", BUSY, {"Retry-After": "2"})
 
 
+async def not_staff(error: NotStaffError) -> ResponseReturnValue:
+    return await error_response(403, "Forbidden", "Only the shop's staff may do that.")
+
+
+async def status_conflict(error: StatusConflictError) -> ResponseReturnValue:
+    """A move the lifecycle forbids now: nothing changed."""
+    return await error_response(409, "Conflict", str(error))
+
+
+async def too_many_streams(error: TooManyStreamsError) -> ResponseReturnValue:
+    message = "Too many live pages are open for this session. Close one and reload."
+    return await error_response(429, "Too Many Requests", message, {"Retry-After": "10"})
+
+
 def init_app(app: Quart) -> None:
     app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(RequestSchemaValidationError, schema_validation_error)
@@ -134,3 +151,6 @@ def init_app(app: Quart) -> None:
     app.register_error_handler(RecursionError, nested_too_deeply)
     app.register_error_handler(TooManyAttemptsError, too_many_attempts)
     app.register_error_handler(PasswordsBusyError, passwords_busy)
+    app.register_error_handler(NotStaffError, not_staff)
+    app.register_error_handler(StatusConflictError, status_conflict)
+    app.register_error_handler(TooManyStreamsError, too_many_streams)

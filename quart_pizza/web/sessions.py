@@ -71,6 +71,17 @@ def login_required() -> Owner:
     return owner
 
 
+def stream_key() -> str:
+    """Who to count open streams against: the login, else the guest (else the session's
+    CSRF token, which every session that can read a page has)."""
+    owner = current_owner()
+    if owner.login is not None:
+        return f"login:{owner.login}"
+    if owner.guest_key is not None:
+        return f"guest:{owner.guest_key}"
+    return f"session:{session.get('csrf_token', '')}"
+
+
 def last_order_id() -> int | None:
     order_id = session.get("order_id")
     return order_id if isinstance(order_id, int) else None

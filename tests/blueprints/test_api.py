@@ -234,6 +234,7 @@ async def test_openapi_documents_the_api_only(client: Client) -> None:
         "/api/session",
         "/api/orders",
         "/api/orders/{order_id}",
+        "/api/orders/{order_id}/cancel",
     }
     docs = await client.get("/docs")
     assert docs.status_code == 200

@@ -8,28 +8,36 @@
   `sqlite3.Connection`.
 """
 
+import asyncio
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import replace
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import Final
 
+import aiosqlite
+
 from ...models.menu import Pizza
 from ...models.order import NewItem, Order, OrderSummary, Owner, PlacedOrder
 from ...models.preferences import Preferences
+from ...models.status import OrderEvent, Status
 from ...models.times import ago_text
 from ...models.user import Attempts, Login, User, new_login_token
 from .. import Settings, Store
-from ..errors import StoreUnavailableError
+from ..errors import NotStaffError, StoreUnavailableError
 from ..menu_cache import MenuCache
-from . import logins, menu, orders, users
+from . import events, logins, menu, orders, users
+from .connect import connect_async
 from .migrate import migrate
 from .readers import Readers
 from .write_lock import WriteLock
 from .writer import Writer
 
 DEFAULT_DATABASE_FILE: Final = "quart_pizza.sqlite3"
+KITCHEN_LIMIT: Final = 500  # open orders on the kitchen board at most
+WATCH_BATCH: Final = 500
 # A login's last use is written at most this often, not on every request.
 LAST_SEEN_EVERY: Final = timedelta(minutes=1)
 
@@ -168,6 +176,100 @@ class SqliteStore(Store):
 
         return await self._read_as(owner, page)
 
+    # The lifecycle of an order, the kitchen, and the live events.
+
+    def _staff(self, conn: sqlite3.Connection, owner: Owner) -> None:
+        """Raise `NotStaffError` unless the owner (their login live) is staff."""
+        self._live_login(conn, owner)
+        user = None if owner.user_id is None else users.select_user(conn, owner.user_id)
+        if user is None or not user.staff:
+            raise NotStaffError("staff only")
+
+    async def change_status(
+        self, owner: Owner, order_id: int, status: Status, *, as_staff: bool
+    ) -> OrderEvent | None:
+        def job(conn: sqlite3.Connection) -> OrderEvent | None:
+            if as_staff:
+                self._staff(conn, owner)
+            else:
+                self._live_login(conn, owner)
+            order = orders.select_order(conn, order_id)
+            if order is None or not (as_staff or order.is_owned_by(owner)):
+                return None
+            return events.move_order(
+                conn, order_id, status, "staff" if as_staff else "customer", owner.user_id
+            )
+
+        return await self._writer.write(job)
+
+    async def order_with_events(self, order_id: int, owner: Owner) -> Order | None:
+        def read(conn: sqlite3.Connection) -> Order | None:
+            order = orders.select_order(conn, order_id)
+            if order is None or not order.is_owned_by(owner):
+                return None
+            return replace(order, events=tuple(events.select_events_of(conn, order_id)))
+
+        return await self._read_as(owner, read)
+
+    async def events_of(self, order_id: int, owner: Owner, after: int) -> list[OrderEvent] | None:
+        def read(conn: sqlite3.Connection) -> list[OrderEvent] | None:
+            order = orders.select_order(conn, order_id)
+            if order is None or not order.is_owned_by(owner):
+                return None
+            return events.select_events_of(conn, order_id, after)
+
+        return await self._read_as(owner, read)
+
+    async def kitchen(
+        self, owner: Owner, *, after: int = 0
+    ) -> tuple[list[Order], list[OrderEvent]]:
+        def read(conn: sqlite3.Connection) -> tuple[list[Order], list[OrderEvent]]:
+            self._staff(conn, owner)
+            missed = events.select_events_after(conn, after, KITCHEN_LIMIT) if after else []
+            return events.select_open_orders(conn, KITCHEN_LIMIT), missed
+
+        return await self._readers.read(read)
+
+    async def is_staff(self, owner: Owner) -> bool:
+        if owner.user_id is None:
+            return False
+        return (await self.account(owner)).staff
+
+    async def set_staff(self, username: str, staff: bool) -> bool:
+        return await self._writer.write(partial(users.update_staff, username=username, staff=staff))
+
+    async def watch(self, every: float) -> AsyncIterator[list[OrderEvent]]:
+        """A connection of its own asks SQLite every `every` seconds whether any other
+        connection (the writer of any worker) has committed since (`PRAGMA data_version`, a
+        few microseconds), and only then reads the new events."""
+        conn = await connect_async(self.path)
+        try:
+            await conn.execute("PRAGMA query_only = ON")
+            last = await conn.execute_fetchall("SELECT coalesce(max(id), 0) FROM order_events")
+            after = int(next(iter(last))[0])
+            version = await _data_version(conn)
+            while True:
+                await asyncio.sleep(every)
+                now = await _data_version(conn)
+                if now == version:
+                    continue
+                version = now
+                while True:
+                    rows = await conn.execute_fetchall(
+                        f"SELECT {events.EVENT_COLUMNS} FROM order_events WHERE id > :after "
+                        "ORDER BY id LIMIT :limit",
+                        {"after": after, "limit": WATCH_BATCH},
+                    )
+                    batch = [events.event_from_row(row) for row in rows]
+                    if not batch:
+                        break
+                    after = batch[-1].id
+                    yield batch
+                    if len(batch) < WATCH_BATCH:
+                        break
+        finally:
+            await conn.close()
+
     # Accounts and logins.
 
     async def verify(self, owner: Owner) -> None:
@@ -289,6 +391,11 @@ class SqliteStore(Store):
                 forget_before=ago_text(self.settings.attempts_kept),
             )  # fmt: skip
         )
+
+
+async def _data_version(conn: aiosqlite.Connection) -> int:
+    rows = await conn.execute_fetchall("PRAGMA data_version")
+    return int(next(iter(rows))[0])
 
 
 def _count_migrations(conn: sqlite3.Connection) -> int:

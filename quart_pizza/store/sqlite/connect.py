@@ -1,6 +1,7 @@
 """Opening SQLite connections the same way everywhere, and a lock shared across processes."""
 
 import asyncio
+import contextlib
 import fcntl
 import os
 import sqlite3
@@ -16,12 +17,28 @@ PER_CONNECTION_PRAGMAS: Final = ("PRAGMA foreign_keys = ON", "PRAGMA synchronous
 
 
 async def connect_async(path: Path, *, busy_timeout_ms: int = 5000) -> aiosqlite.Connection:
-    """An aiosqlite connection with the pragmas every connection needs (migrations use it)."""
-    conn = await aiosqlite.connect(path, isolation_level=None, timeout=busy_timeout_ms / 1000)
-    conn.row_factory = aiosqlite.Row
-    for pragma in PER_CONNECTION_PRAGMAS:
-        await conn.execute(pragma)
-    return conn
+    """An aiosqlite connection with the pragmas every connection needs (migrations and the
+    live watcher use it). Cancelled while opening (a server stopping as it starts), it still
+    closes what it opened instead of leaving a connection and its thread to the collector."""
+
+    async def open_it() -> aiosqlite.Connection:
+        conn = await aiosqlite.connect(path, isolation_level=None, timeout=busy_timeout_ms / 1000)
+        conn.row_factory = aiosqlite.Row
+        try:
+            for pragma in PER_CONNECTION_PRAGMAS:
+                await conn.execute(pragma)
+        except BaseException:
+            await conn.close()
+            raise
+        return conn
+
+    opening = asyncio.ensure_future(open_it())
+    try:
+        return await asyncio.shield(opening)
+    except asyncio.CancelledError:
+        with contextlib.suppress(Exception):
+            await (await opening).close()
+        raise
 
 
 def connect(

@@ -19,6 +19,7 @@ from ...models.order import (
     fingerprint,
 )
 from ...models.times import ago_text
+from . import events
 
 
 def insert_order(
@@ -64,6 +65,7 @@ def insert_order(
         )
         if cursor.rowcount != 1:
             raise OrderRejectedError(f"{item.pizza_slug} ({item.size}) is not on the menu.")
+    events.insert_placed_event(conn, order_id, owner.user_id)
     return order_id
 
 
@@ -117,7 +119,7 @@ def select_order_id_for_key(
 
 
 SELECT_ORDER: Final = """
-    SELECT orders.id, orders.user_id, orders.guest_key, orders.created_at,
+    SELECT orders.id, orders.user_id, orders.guest_key, orders.created_at, orders.status,
            pizzas.slug, pizzas.name, order_items.size, order_items.quantity,
            order_items.unit_price_cents
       FROM orders
@@ -137,7 +139,8 @@ def select_order(conn: sqlite3.Connection, order_id: int) -> Order | None:
         OrderItem(row["slug"], row["name"], row["size"], row["quantity"], row["unit_price_cents"])
         for row in rows
     ]
-    return Order(first["id"], first["user_id"], first["guest_key"], first["created_at"], items)
+    return Order(first["id"], first["user_id"], first["guest_key"], first["created_at"], items,
+                 status=first["status"])  # fmt: skip
 
 
 def select_orders_for_user(
@@ -145,7 +148,7 @@ def select_orders_for_user(
 ) -> list[OrderSummary]:
     """The user's orders, newest first, `limit` at a time, older than order `before`."""
     rows = conn.execute(
-        """SELECT orders.id, orders.created_at,
+        """SELECT orders.id, orders.created_at, orders.status,
                   SUM(order_items.quantity) AS pizzas,
                   SUM(order_items.quantity * order_items.unit_price_cents) AS total_cents
              FROM orders JOIN order_items ON order_items.order_id = orders.id
@@ -156,7 +159,7 @@ def select_orders_for_user(
         {"user_id": user_id, "before": before or MAX_ORDER_ID, "limit": limit},
     ).fetchall()
     return [
-        OrderSummary(row["id"], row["created_at"], row["pizzas"], row["total_cents"])
+        OrderSummary(row["id"], row["created_at"], row["pizzas"], row["total_cents"], row["status"])
         for row in rows
     ]
 

@@ -16,9 +16,21 @@ def select_user_by_username(conn: sqlite3.Connection, username: str) -> User | N
 
 def select_user(conn: sqlite3.Connection, user_id: int) -> User | None:
     row = conn.execute(
-        """SELECT id, username, password_hash FROM users WHERE id = :id""", {"id": user_id}
+        """SELECT id, username, password_hash, staff FROM users WHERE id = :id""",
+        {"id": user_id},
     ).fetchone()
-    return None if row is None else User(row["id"], row["username"], row["password_hash"])
+    if row is None:
+        return None
+    return User(row["id"], row["username"], row["password_hash"], bool(row["staff"]))
+
+
+def update_staff(conn: sqlite3.Connection, username: str, staff: bool) -> bool:
+    """Grant or revoke the staff role; False if there is no such user."""
+    cursor = conn.execute(
+        "UPDATE users SET staff = :staff WHERE username = :username",
+        {"username": username, "staff": int(staff)},
+    )
+    return cursor.rowcount == 1
 
 
 def insert_user(conn: sqlite3.Connection, username: str, password_hash: str) -> int:

@@ -60,6 +60,7 @@ class Writer:
         self._task: asyncio.Task[None] | None = None
 
     async def open(self) -> None:
+        self._jobs = asyncio.Queue()  # of this event loop (a CLI command runs one per command)
         self._lock.open()
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="quart_pizza-writer")
         self._conn = await self._in_thread(

@@ -12,7 +12,7 @@ from quart_pizza.store.sqlite.migrate import migrate
 
 from ...helpers import query
 
-ALL = [1, 2, 3, 4, 5]  # every migration in migrations/
+ALL = [1, 2, 3, 4, 5, 6]  # every migration in migrations/
 
 
 async def test_fresh_database_gets_every_migration_once(tmp_path: Path) -> None:
@@ -27,6 +27,7 @@ async def test_fresh_database_gets_every_migration_once(tmp_path: Path) -> None:
         (3, "order_idempotency_keys"),
         (4, "logins_and_throttling"),
         (5, "cart_and_preferences"),
+        (6, "order_status"),
     ]
     slugs = {row[0] for row in await query(path, "SELECT slug FROM pizzas")}
     assert {"margherita", "pepperoni"} <= slugs
