@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test test-stock lint format migrate bench bench-quick screenshots clean
+.PHONY: run test test-stock lint format migrate bench bench-quick bench-live screenshots clean
 
 run: $(STAMP)  ## serve the shop at http://127.0.0.1:8000 on the embedded SQLite file
 	$(BIN)/hypercorn -c hypercorn.toml 'quart_pizza:create_app()'
@@ -17,7 +17,7 @@ test-stock: $(STAMP)  ## the whole suite again on stock Quart and hypercorn (PIZ
 	PIZZA_TUNING=off $(BIN)/python -m pytest -q
 
 screenshots: $(STAMP)  ## the README's pictures of the cart and the order, desktop and phone
-	PIZZA_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q tests/browser -k fills_a_cart
+	PIZZA_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q tests/browser -k "fills_a_cart or kitchen_move"
 
 lint: $(STAMP)  ## ruff and mypy --strict, as CI runs them
 	$(BIN)/ruff check quart_pizza tests bench
@@ -29,6 +29,9 @@ bench: $(STAMP)  ## full benchmark against the Flask original (~35 min); needs w
 
 bench-quick: $(STAMP)  ## the same in under 2 minutes, one short repetition
 	$(BIN)/python -m bench.run --quick
+
+bench-live: $(STAMP)  ## 1,000 open order streams while orders are placed and moved (~5 min)
+	$(BIN)/python -m bench.live
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix quart_pizza tests bench

@@ -120,7 +120,7 @@ async def login() -> ResponseReturnValue:
         new_hash = await passwords.hash(credentials.password)
     owner = await store.log_in(user, user_agent(), new_hash=new_hash)
     # A fresh session: a guest's orders and last order stay the guest's; the cart stays.
-    start_session(owner, user.username)
+    start_session(owner, user.username, staff=user.staff)
     await keep_preferences(owner)
     await flash(f"Welcome back, {user.username}!")
     return see_other(next_url or url_for("dashboard.index"))

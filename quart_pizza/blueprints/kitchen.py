@@ -8,7 +8,7 @@ from ..models.order import MAX_ORDER_ID
 from ..models.status import NEXT, OPEN, as_status
 from ..store import get_store
 from ..web.redirects import see_other
-from ..web.sessions import login_required, stream_key
+from ..web.sessions import login_required, show_kitchen_link, stream_key
 from ..web.streams import event_stream, last_event_id
 
 bp = Blueprint("kitchen", __name__, url_prefix="/kitchen")
@@ -19,6 +19,7 @@ async def board() -> ResponseReturnValue:
     """Every open order, oldest first, grouped by status. `?part=board` is the board alone,
     which the page's script fetches again when an event says something changed."""
     open_orders, _ = await get_store().kitchen(login_required())
+    show_kitchen_link(True)  # granted since this login
     groups = {status: [o for o in open_orders if o.status == status] for status in OPEN}
     template = "_kitchen_board.html" if request.args.get("part") == "board" else "kitchen.html"
     return await render_template(template, groups=groups, next_status=NEXT)

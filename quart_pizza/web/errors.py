@@ -20,7 +20,7 @@ from ..store import StoreUnavailableError
 from ..store.errors import NotStaffError
 from .limits import TooManyAttemptsError
 from .redirects import see_other
-from .sessions import end_session
+from .sessions import end_session, show_kitchen_link
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +128,7 @@ async def passwords_busy(error: PasswordsBusyError) -> ResponseReturnValue:
 
 
 async def not_staff(error: NotStaffError) -> ResponseReturnValue:
+    show_kitchen_link(False)  # the role was taken away
     return await error_response(403, "Forbidden", "Only the shop's staff may do that.")
 
 

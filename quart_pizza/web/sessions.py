@@ -101,6 +101,15 @@ def user_agent() -> str:
     return request.headers.get("User-Agent", "")[:200]
 
 
+def show_kitchen_link(staff: bool) -> None:
+    """The navigation's link to /kitchen, for staff. Only the link: /kitchen itself asks the
+    database every time, so a role taken away ends at once whatever the cookie says."""
+    if staff:
+        session["staff"] = True
+    else:
+        session.pop("staff", None)
+
+
 def remember_order(order_id: int) -> None:
     session["order_id"] = order_id
 
@@ -109,7 +118,9 @@ def forget_order() -> None:
     session.pop("order_id", None)
 
 
-def start_session(owner: Owner, username: str, *, order_id: int | None = None) -> None:
+def start_session(
+    owner: Owner, username: str, *, staff: bool = False, order_id: int | None = None
+) -> None:
     """A fresh session for the customer's new login: nothing of the old one survives (the
     CSRF token is new too) but the visitor's own unplaced choices (cart, preferences) and the
     order the customer just placed, if given."""
@@ -120,6 +131,8 @@ def start_session(owner: Owner, username: str, *, order_id: int | None = None) -
     session["user_id"] = owner.user_id
     session["username"] = username
     session["login"] = owner.login
+    if staff:
+        show_kitchen_link(True)
     if order_id is not None:
         session["order_id"] = order_id
 

@@ -61,6 +61,23 @@ async def test_the_kitchen_is_for_staff(app: Quart, client: Client, staff: Clien
     assert (await staff.get("/kitchen")).status_code == 200
 
 
+async def test_staff_see_a_link_to_the_kitchen_while_they_are_staff(
+    app: Quart, db_path: Path
+) -> None:
+    client = app.test_client()
+    auth = AuthActions(client)
+    await auth.register("chef")
+    link = 'href="/kitchen">Kitchen</a>'
+    assert link not in await (await client.get("/")).get_data(as_text=True)
+    await make_staff(db_path, "chef")
+    await auth.logout()
+    await auth.login("chef")
+    assert link in await (await client.get("/")).get_data(as_text=True)
+    await execute(db_path, "UPDATE users SET staff = 0 WHERE username = 'chef'")
+    assert (await client.get("/kitchen")).status_code == 403  # the database decides
+    assert link not in await (await client.get("/")).get_data(as_text=True)
+
+
 async def test_the_board_lists_open_orders_oldest_first(
     orders: OrderActions, staff: Client, db_path: Path
 ) -> None:

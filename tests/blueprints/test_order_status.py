@@ -137,6 +137,19 @@ async def test_an_idle_stream_sends_heartbeats(client: Client, orders: OrderActi
     await stream.disconnect()
 
 
+async def test_quarts_response_timeout_does_not_end_a_stream(config: dict[str, Any]) -> None:
+    app = create_app(config | LIVE | {"RESPONSE_TIMEOUT": 0.5})
+    async with app.test_app():
+        client = app.test_client()
+        order_id = await OrderActions(client).place_id()
+        stream = await open_stream(client, f"/orders/{order_id}/events")
+        received = b""
+        async with asyncio.timeout(5):
+            while received.count(b": keep-alive") < 5:  # 1.5 s at least: three timeouts
+                received += await stream.receive()
+        await stream.disconnect()
+
+
 async def test_someone_elses_stream_is_404(app: Quart, orders: OrderActions) -> None:
     order_id = await orders.place_id()
     stranger = app.test_client()

@@ -6,12 +6,16 @@ from ...models.preferences import Preferences
 from ...models.user import User, UsernameTakenError
 
 
+def user_from_row(row: sqlite3.Row) -> User:
+    return User(row["id"], row["username"], row["password_hash"], bool(row["staff"]))
+
+
 def select_user_by_username(conn: sqlite3.Connection, username: str) -> User | None:
     row = conn.execute(
-        """SELECT id, username, password_hash FROM users WHERE username = :username""",
+        """SELECT id, username, password_hash, staff FROM users WHERE username = :username""",
         {"username": username},
     ).fetchone()
-    return None if row is None else User(row["id"], row["username"], row["password_hash"])
+    return None if row is None else user_from_row(row)
 
 
 def select_user(conn: sqlite3.Connection, user_id: int) -> User | None:
@@ -19,9 +23,7 @@ def select_user(conn: sqlite3.Connection, user_id: int) -> User | None:
         """SELECT id, username, password_hash, staff FROM users WHERE id = :id""",
         {"id": user_id},
     ).fetchone()
-    if row is None:
-        return None
-    return User(row["id"], row["username"], row["password_hash"], bool(row["staff"]))
+    return None if row is None else user_from_row(row)
 
 
 def update_staff(conn: sqlite3.Connection, username: str, staff: bool) -> bool:
