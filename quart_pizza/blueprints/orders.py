@@ -1,6 +1,6 @@
 """`/orders/create`, `/success` and `/orders/<id>`: placing an order and reading it back."""
 
-from quart import Blueprint, abort, flash, render_template, request, url_for
+from quart import Blueprint, Response, abort, flash, render_template, request, url_for
 from quart.typing import ResponseReturnValue
 
 from ..live import get_live
@@ -12,6 +12,7 @@ from ..models.order import (
     UnknownAccountError,
     fingerprint,
 )
+from ..models.status import FINAL, OPEN
 from ..store import get_store
 from ..web.forms import FormError, parse_order_form
 from ..web.pages import render_cart, render_menu
@@ -125,13 +126,20 @@ async def events(order_id: int) -> ResponseReturnValue:
     # Follow first, then read: an event committed in between comes twice, never not at all.
     subscription = live.open(order_id, stream_key())
     try:
-        after = last_event_id()
-        timeline = await store.events_of(order_id, owner, after or 0)
+        timeline = await store.events_of(order_id, owner, 0)
     except BaseException:
         live.release(subscription)
         raise
-    if timeline is None:
+    if not timeline:
         live.release(subscription)
         abort(404)
-    first = timeline if after is not None else timeline[-1:]  # the status now
-    return event_stream(live, subscription, first, "status")
+    after = last_event_id()
+    first = timeline[-1:] if after is None else [e for e in timeline if e.id > after]
+    if timeline[-1].status in OPEN:
+        return event_stream(live, subscription, first, "status", last=FINAL)
+    # Completed or cancelled: nothing more will happen. The stream ends after what the
+    # browser has not seen; 204 tells a browser that has seen it all to stop reconnecting.
+    live.release(subscription)
+    if not first:
+        return Response(status=204)
+    return event_stream(live, None, first, "status")

@@ -14,6 +14,7 @@ STATUSES: Final[tuple[Status, ...]] = (
     "placed", "preparing", "baking", "ready", "completed", "cancelled",
 )  # fmt: skip
 OPEN: Final[tuple[Status, ...]] = ("placed", "preparing", "baking", "ready")
+FINAL: Final[tuple[Status, ...]] = ("completed", "cancelled")  # nothing happens after
 NEXT: Final[dict[Status, Status]] = {
     "placed": "preparing",
     "preparing": "baking",

@@ -14,6 +14,8 @@
     badge.className = "status-badge status-" + event.status;
     badge.textContent = event.status.charAt(0).toUpperCase() + event.status.slice(1);
     if (cancel && event.status !== "placed") cancel.remove();
+    // Completed or cancelled: nothing more will come; do not reconnect.
+    if (event.status === "completed" || event.status === "cancelled") source.close();
     if (!timeline.querySelector('[data-event-id="' + message.lastEventId + '"]')) {
       const item = document.createElement("li");
       item.dataset.eventId = message.lastEventId;

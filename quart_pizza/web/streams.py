@@ -2,7 +2,7 @@
 
 import json
 import weakref
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Container, Iterable
 
 from quart import Response, current_app, request
 
@@ -22,11 +22,18 @@ def message(event: OrderEvent, name: str) -> bytes:
 
 
 def event_stream(
-    live: LiveUpdates, subscription: Subscription, first: Iterable[OrderEvent], name: str
+    live: LiveUpdates,
+    subscription: Subscription | None,
+    first: Iterable[OrderEvent],
+    name: str,
+    *,
+    last: Container[str] = (),
 ) -> Response:
     """A stream of `first`, then the subscription's events (none twice), with a comment line
     every SSE_HEARTBEAT_SECONDS while idle so that proxies and browsers keep it open. The
-    subscription is released when the stream ends, or is dropped without ever starting."""
+    subscription is released when the stream ends, or is dropped without ever starting.
+    Without a subscription the stream ends after `first`; with one, after an event whose
+    status is in `last` (an order's stream ends once the order is completed or cancelled)."""
     every = current_app.config["SSE_HEARTBEAT_SECONDS"]
 
     async def body() -> AsyncIterator[bytes]:
@@ -36,17 +43,23 @@ def event_stream(
             for event in first:
                 seen = max(seen, event.id)
                 yield message(event, name)
+            if subscription is None:
+                return
             async for live_event in heartbeats(subscription, every):
                 if live_event is None:
                     yield b": keep-alive\n\n"
                 elif live_event.id > seen:
                     seen = live_event.id
                     yield message(live_event, name)
+                    if live_event.status in last:
+                        return
         finally:
-            live.release(subscription)
+            if subscription is not None:
+                live.release(subscription)
 
     stream = body()
-    weakref.finalize(stream, live.release, subscription)
+    if subscription is not None:
+        weakref.finalize(stream, live.release, subscription)
     response = Response(stream, content_type="text/event-stream")
     response.headers["X-Accel-Buffering"] = "no"  # nginx: pass each event on at once
     response.timeout = None  # Quart's response timeout must not end a stream

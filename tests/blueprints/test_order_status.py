@@ -128,6 +128,37 @@ async def test_the_stream_starts_with_the_status_then_follows_it(
     await again.disconnect()
 
 
+async def test_a_finished_orders_stream_ends_and_tells_the_browser_to_stop(
+    app: Quart, client: Client, orders: OrderActions, db_path: Path
+) -> None:
+    order_id = await orders.place_id()
+    stream = await open_stream(client, f"/orders/{order_id}/events")
+    await next_events(stream, 1)
+    staff = await staff_client(app.test_client(), db_path)
+    for status in ("preparing", "baking", "ready", "completed"):
+        assert await move(staff, order_id, status) == 303
+    events = await next_events(stream, 4)
+    assert events[-1]["data"]["status"] == "completed"
+    # Nothing more can happen: the stream ends (the body completes) instead of idling on.
+    async with asyncio.timeout(5):
+        while await stream.receive() != b"":
+            pass
+    # A browser that saw it all is told to stop reconnecting (204); one that missed the last
+    # change gets it, then the end; one that comes fresh gets the status now, then the end.
+    seen_all = await client.get(
+        f"/orders/{order_id}/events", headers={"Last-Event-ID": events[-1]["id"]}
+    )
+    assert seen_all.status_code == 204
+    missed = await client.get(
+        f"/orders/{order_id}/events", headers={"Last-Event-ID": events[-2]["id"]}
+    )
+    body = await missed.get_data(as_text=True)
+    assert missed.status_code == 200 and body.count("event: status") == 1
+    assert '"status": "completed"' in body
+    fresh = await (await client.get(f"/orders/{order_id}/events")).get_data(as_text=True)
+    assert fresh.count("event: status") == 1 and '"status": "completed"' in fresh
+
+
 async def test_an_idle_stream_sends_heartbeats(client: Client, orders: OrderActions) -> None:
     order_id = await orders.place_id()
     stream = await open_stream(client, f"/orders/{order_id}/events")
