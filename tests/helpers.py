@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -218,3 +219,11 @@ def stop_server(server: Server) -> None:
         os.killpg(server.process.pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
+
+
+def serving(tmp_path: Path, workers: int, env: dict[str, str] | None = None) -> Iterator[Server]:
+    """A fixture's body: the server while the test runs, then stopped; no traceback logged."""
+    server = start_server(tmp_path, workers, env=env)
+    yield server
+    stop_server(server)
+    assert "Traceback" not in server.log.read_text()

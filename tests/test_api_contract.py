@@ -11,17 +11,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .helpers import Server, start_server, stop_server
+from .helpers import Server, serving
 
 pytestmark = pytest.mark.server
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
-    server = start_server(tmp_path, workers=1)
-    yield server
-    stop_server(server)
-    assert "Traceback" not in server.log.read_text()
+    yield from serving(tmp_path, workers=1)
 
 
 def test_schemathesis_finds_nothing(server: Server, tmp_path: Path) -> None:

@@ -15,17 +15,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .helpers import Server, csrf_from, start_server, stop_server
+from .helpers import Server, csrf_from, serving
 
 pytestmark = pytest.mark.server
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
-    server = start_server(tmp_path, workers=2, env={"PIZZA_LIVE_POLL_SECONDS": "0.1"})
-    yield server
-    stop_server(server)
-    assert "Traceback" not in server.log.read_text()
+    yield from serving(tmp_path, workers=2, env={"PIZZA_LIVE_POLL_SECONDS": "0.1"})
 
 
 def worker_of(server: Server, client_port: int) -> int:

@@ -18,6 +18,7 @@ from .helpers import (
     csrf_from,
     kill_server,
     query,
+    serving,
     start_server,
     stop_server,
 )
@@ -27,10 +28,7 @@ pytestmark = pytest.mark.server
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
-    server = start_server(tmp_path, workers=2)
-    yield server
-    stop_server(server)
-    assert "Traceback" not in server.log.read_text()
+    yield from serving(tmp_path, workers=2)
 
 
 def order_id_in(cookie: str) -> int:

@@ -126,16 +126,16 @@ async def events(order_id: int) -> ResponseReturnValue:
     # Follow first, then read: an event committed in between comes twice, never not at all.
     subscription = live.open(order_id, stream_key())
     try:
-        timeline = await store.events_of(order_id, owner, 0)
+        order = await store.order_with_events(order_id, owner)
     except BaseException:
         live.release(subscription)
         raise
-    if not timeline:
+    if order is None:
         live.release(subscription)
         abort(404)
     after = last_event_id()
-    first = timeline[-1:] if after is None else [e for e in timeline if e.id > after]
-    if timeline[-1].status in OPEN:
+    first = order.events[-1:] if after is None else [e for e in order.events if e.id > after]
+    if order.status in OPEN:
         return event_stream(live, subscription, first, "status", last=FINAL)
     # Completed or cancelled: nothing more will happen. The stream ends after what the
     # browser has not seen; 204 tells a browser that has seen it all to stop reconnecting.

@@ -112,16 +112,11 @@ class Store(Protocol):
     async def order_with_events(self, order_id: int, owner: Owner) -> Order | None:
         """`owned_order`, with its timeline."""
 
-    async def events_of(self, order_id: int, owner: Owner, after: int) -> list[OrderEvent] | None:
-        """The owner's order's events after event `after` (None if not their order)."""
-
     async def kitchen(
         self, owner: Owner, *, after: int = 0
     ) -> tuple[list[Order], list[OrderEvent]]:
         """The open orders, oldest first, and every event after `after` (for a stream that
         reconnects); raises `NotStaffError` unless the owner is staff."""
-
-    async def is_staff(self, owner: Owner) -> bool: ...
 
     async def set_staff(self, username: str, staff: bool) -> bool:
         """Grant or revoke the staff role; False if there is no such user."""

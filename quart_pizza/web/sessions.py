@@ -104,10 +104,11 @@ def user_agent() -> str:
 def show_kitchen_link(staff: bool) -> None:
     """The navigation's link to /kitchen, for staff. Only the link: /kitchen itself asks the
     database every time, so a role taken away ends at once whatever the cookie says."""
-    if staff:
-        session["staff"] = True
-    else:
-        session.pop("staff", None)
+    if staff != session.get("staff", False):  # unchanged: no new cookie on every page
+        if staff:
+            session["staff"] = True
+        else:
+            session.pop("staff")
 
 
 def remember_order(order_id: int) -> None:

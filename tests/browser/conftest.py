@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, BrowserContext, ViewportSize, async_playwright
 
-from ..helpers import Server, start_server, stop_server
+from ..helpers import Server, serving
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 MISSING = "Chromium is missing: apt-get install chromium (the browser tests need it)"
@@ -29,10 +29,7 @@ def chromium() -> str:
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
-    server = start_server(tmp_path, workers=1)
-    yield server
-    stop_server(server)
-    assert "Traceback" not in server.log.read_text()
+    yield from serving(tmp_path, workers=1)
 
 
 @pytest.fixture

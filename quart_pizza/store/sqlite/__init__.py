@@ -211,15 +211,6 @@ class SqliteStore(Store):
 
         return await self._read_as(owner, read)
 
-    async def events_of(self, order_id: int, owner: Owner, after: int) -> list[OrderEvent] | None:
-        def read(conn: sqlite3.Connection) -> list[OrderEvent] | None:
-            order = orders.select_order(conn, order_id)
-            if order is None or not order.is_owned_by(owner):
-                return None
-            return events.select_events_of(conn, order_id, after)
-
-        return await self._read_as(owner, read)
-
     async def kitchen(
         self, owner: Owner, *, after: int = 0
     ) -> tuple[list[Order], list[OrderEvent]]:
@@ -229,11 +220,6 @@ class SqliteStore(Store):
             return events.select_open_orders(conn, KITCHEN_LIMIT), missed
 
         return await self._readers.read(read)
-
-    async def is_staff(self, owner: Owner) -> bool:
-        if owner.user_id is None:
-            return False
-        return (await self.account(owner)).staff
 
     async def set_staff(self, username: str, staff: bool) -> bool:
         return await self._writer.write(partial(users.update_staff, username=username, staff=staff))
@@ -366,15 +352,7 @@ class SqliteStore(Store):
         return await self._readers.read(job)
 
     async def record_login_failure(self, username: str, client: str) -> None:
-        await self._writer.write(
-            partial(
-                logins.insert_attempt,
-                kind="login_failure",
-                client=client,
-                username=username,
-                forget_before=ago_text(self.settings.attempts_kept),
-            )  # fmt: skip
-        )
+        await self._record_attempt("login_failure", client, username)
 
     async def registrations(self, client: str, since: str) -> Attempts:
         return await self._readers.read(
@@ -382,13 +360,19 @@ class SqliteStore(Store):
         )
 
     async def record_registration(self, client: str) -> None:
+        await self._record_attempt("registration", client, None)
+
+    async def _record_attempt(self, kind: str, client: str, username: str | None) -> None:
+        """One more attempt of `kind`; attempts older than the throttles look back are
+        forgotten in the same write."""
+        forget_before = ago_text(self.settings.attempts_kept)
         await self._writer.write(
             partial(
                 logins.insert_attempt,
-                kind="registration",
+                kind=kind,
                 client=client,
-                username=None,
-                forget_before=ago_text(self.settings.attempts_kept),
+                username=username,
+                forget_before=forget_before,
             )  # fmt: skip
         )
 

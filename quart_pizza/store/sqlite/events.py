@@ -59,12 +59,11 @@ def event_from_row(row: sqlite3.Row | aiosqlite.Row) -> OrderEvent:
     return OrderEvent(row["id"], row["order_id"], row["status"], row["at"], row["actor"])
 
 
-def select_events_of(conn: sqlite3.Connection, order_id: int, after: int = 0) -> list[OrderEvent]:
-    """The order's events after event `after`, oldest first."""
+def select_events_of(conn: sqlite3.Connection, order_id: int) -> list[OrderEvent]:
+    """The order's events, oldest first."""
     rows = conn.execute(
-        f"SELECT {EVENT_COLUMNS} FROM order_events WHERE order_id = :order_id AND id > :after "
-        "ORDER BY id",
-        {"order_id": order_id, "after": after},
+        f"SELECT {EVENT_COLUMNS} FROM order_events WHERE order_id = :order_id ORDER BY id",
+        {"order_id": order_id},
     ).fetchall()
     return [event_from_row(row) for row in rows]
 
@@ -76,11 +75,6 @@ def select_events_after(conn: sqlite3.Connection, after: int, limit: int) -> lis
         {"after": after, "limit": limit},
     ).fetchall()
     return [event_from_row(row) for row in rows]
-
-
-def select_last_event_id(conn: sqlite3.Connection) -> int:
-    row = conn.execute("SELECT coalesce(max(id), 0) FROM order_events").fetchone()
-    return int(row[0])
 
 
 def select_open_orders(conn: sqlite3.Connection, limit: int) -> list[Order]:
