@@ -50,6 +50,15 @@ DEFAULTS: Final[dict[str, Any]] = {
     # with a 503, nothing stored. DATABASE_BUSY_TIMEOUT_MS, the old name, wins when set.
     "DATABASE_BUSY_TIMEOUT": 5.0,
     "DATABASE_BUSY_TIMEOUT_MS": None,
+    # PostgreSQL (docs/deploy.md): connections in each worker's pool (each worker also holds
+    # one listening connection for live updates), seconds a request waits for a pooled
+    # connection before a 503, seconds to connect and for one statement, and prepared
+    # statements kept per connection (0 behind pgbouncer in transaction mode).
+    "DATABASE_POOL_SIZE": 4,
+    "DATABASE_POOL_TIMEOUT": 5.0,
+    "DATABASE_CONNECT_TIMEOUT": 5.0,
+    "DATABASE_STATEMENT_TIMEOUT": 10.0,
+    "DATABASE_STATEMENT_CACHE_SIZE": 100,
     # Tuning of Quart, hypercorn and the interpreter (quart_pizza/tuning/): a profile,
     # "default", "dedicated-host" or "off"; a TUNE_<PART> setting overrides it for one part.
     "TUNING": "default",

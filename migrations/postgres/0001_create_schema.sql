@@ -1,6 +1,7 @@
 -- PostgreSQL twin of ../0001_create_schema.sql. Money is integer cents; times are UTC text in
 -- the same ISO 8601 form SQLite writes (e.g. 2026-11-25T19:45:12.123Z), so the models see the
--- same strings on both databases; ids come from identity columns.
+-- same strings on both databases; ids come from identity columns. Time columns compare byte by
+-- byte (COLLATE "C"): text order is then time order whatever the server's locale.
 
 CREATE TABLE users (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -8,7 +9,7 @@ CREATE TABLE users (
     -- index on lower(username) below, and lookups by name must compare lower() to lower().
     username text NOT NULL,
     password_hash text NOT NULL,
-    created_at text NOT NULL
+    created_at text COLLATE "C" NOT NULL
         DEFAULT to_char(statement_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
 );
 
@@ -36,7 +37,7 @@ CREATE TABLE orders (
     -- until they log in and the order is claimed.
     user_id bigint REFERENCES users (id),
     guest_key text,
-    created_at text NOT NULL
+    created_at text COLLATE "C" NOT NULL
         DEFAULT to_char(statement_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
     CHECK ((user_id IS NULL) <> (guest_key IS NULL))
 );

@@ -6,9 +6,9 @@ CREATE TABLE logins (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     token_hash text NOT NULL UNIQUE,
     user_id bigint NOT NULL REFERENCES users (id),
-    created_at text NOT NULL
+    created_at text COLLATE "C" NOT NULL
         DEFAULT to_char(statement_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-    last_seen_at text NOT NULL
+    last_seen_at text COLLATE "C" NOT NULL
         DEFAULT to_char(statement_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
     user_agent text NOT NULL DEFAULT ''
 );
@@ -24,7 +24,7 @@ CREATE TABLE auth_attempts (
     -- which is what the index below holds.
     username text,
     client text NOT NULL,
-    at text NOT NULL
+    at text COLLATE "C" NOT NULL
         DEFAULT to_char(statement_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
 );
 

@@ -13,7 +13,7 @@ CREATE TABLE order_events (
     order_id bigint NOT NULL REFERENCES orders (id),
     status text NOT NULL
         CHECK (status IN ('placed', 'preparing', 'baking', 'ready', 'completed', 'cancelled')),
-    at text NOT NULL
+    at text COLLATE "C" NOT NULL
         DEFAULT to_char(statement_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
     -- Who moved it: the customer (placed, cancelled), or a member of staff.
     actor text NOT NULL CHECK (actor IN ('customer', 'staff')),

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from quart import Quart, current_app
 
@@ -26,6 +26,11 @@ from .errors import StoreUnavailableError
 
 __all__ = ["Settings", "Store", "StoreUnavailableError", "get_store", "init_app"]
 
+KITCHEN_LIMIT: Final = 500  # open orders on the kitchen board at most
+WATCH_BATCH: Final = 500  # events a watcher reads at once
+# A login's last use is written at most this often, not on every request.
+LAST_SEEN_EVERY: Final = timedelta(minutes=1)
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -37,6 +42,14 @@ class Settings:
     login_idle: timedelta = timedelta(days=7)  # a login unused this long has ended
     login_lifetime: timedelta = timedelta(days=30)  # and any login this old
     attempts_kept: timedelta = timedelta(hours=1)  # the longest window a limit counts in
+    # PostgreSQL: connections in each worker's pool, seconds a request waits for one of them,
+    # to connect, and for a statement; prepared statements cached per connection (0 behind
+    # pgbouncer in transaction mode).
+    pool_size: int = 4
+    pool_timeout: float = 5.0
+    connect_timeout: float = 5.0
+    statement_timeout: float = 10.0
+    statement_cache_size: int = 100
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> "Settings":
@@ -50,6 +63,11 @@ class Settings:
             attempts_kept=timedelta(
                 seconds=max(config["LOGIN_FAILURE_WINDOW"], config["REGISTER_CLIENT_WINDOW"])
             ),
+            pool_size=config["DATABASE_POOL_SIZE"],
+            pool_timeout=config["DATABASE_POOL_TIMEOUT"],
+            connect_timeout=config["DATABASE_CONNECT_TIMEOUT"],
+            statement_timeout=config["DATABASE_STATEMENT_TIMEOUT"],
+            statement_cache_size=config["DATABASE_STATEMENT_CACHE_SIZE"],
         )
 
 
@@ -183,9 +201,14 @@ class Store(Protocol):
 
 
 def open_store(url: str | None, instance_path: Path, settings: Settings) -> Store:
-    """The implementation for the database URL (SQLite when unset)."""
+    """The implementation for the database URL: PostgreSQL for `postgresql://` (or
+    `postgres://`), else SQLite (the default when unset)."""
+    from .postgres import PostgresStore, is_postgres_url
     from .sqlite import SqliteStore, database_path
 
+    if is_postgres_url(url):
+        assert url is not None
+        return PostgresStore(url, settings)
     return SqliteStore(database_path(url, instance_path), settings)
 
 

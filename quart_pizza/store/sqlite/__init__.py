@@ -12,7 +12,6 @@ import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import replace
-from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import Final
@@ -25,7 +24,7 @@ from ...models.preferences import Preferences
 from ...models.status import OrderEvent, Status
 from ...models.times import ago_text
 from ...models.user import Attempts, Login, User, new_login_token
-from .. import Settings, Store
+from .. import KITCHEN_LIMIT, LAST_SEEN_EVERY, WATCH_BATCH, Settings, Store
 from ..errors import NotStaffError, StoreUnavailableError
 from ..menu_cache import MenuCache
 from . import events, logins, menu, orders, users
@@ -36,10 +35,6 @@ from .write_lock import WriteLock
 from .writer import Writer
 
 DEFAULT_DATABASE_FILE: Final = "quart_pizza.sqlite3"
-KITCHEN_LIMIT: Final = 500  # open orders on the kitchen board at most
-WATCH_BATCH: Final = 500
-# A login's last use is written at most this often, not on every request.
-LAST_SEEN_EVERY: Final = timedelta(minutes=1)
 
 
 class DatabaseUrlError(ValueError):

@@ -1,0 +1,230 @@
+"""SQL for orders and their items, as functions of an asyncpg connection. Writes run inside the
+caller's transaction."""
+
+from collections.abc import Sequence
+from typing import Final
+
+import asyncpg
+from asyncpg import exceptions
+
+from ...models.order import (
+    IDEMPOTENCY_KEY_LIFETIME,
+    MAX_ORDER_ID,
+    IdempotencyConflictError,
+    NewItem,
+    Order,
+    OrderItem,
+    OrderRejectedError,
+    OrderSummary,
+    Owner,
+    PlacedOrder,
+    UnknownAccountError,
+    fingerprint,
+)
+from ...models.times import ago_text
+from . import events
+
+ORDER_COLUMNS: Final = """orders.id, orders.user_id, orders.guest_key, orders.created_at,
+    orders.status, pizzas.slug, pizzas.name, order_items.size, order_items.quantity,
+    order_items.unit_price_cents"""
+
+
+async def insert_order(
+    conn: asyncpg.Connection,
+    owner: Owner,
+    items: Sequence[NewItem],
+    idempotency_key: str | None = None,
+) -> int | None:
+    """Store an order, its items at today's prices and its 'placed' event; the order id, or
+    None if another transaction committed an order with this owner's idempotency key first."""
+    if not items:
+        raise OrderRejectedError("an order needs at least one pizza")
+    try:
+        # ON CONFLICT waits for a concurrent insert of the same key to commit or roll back.
+        order_id: int | None = await conn.fetchval(
+            """INSERT INTO orders (user_id, guest_key, idempotency_key, idempotency_owner,
+                                   request_fingerprint)
+               VALUES ($1, $2, $3, $4, $5)
+               ON CONFLICT (idempotency_owner, idempotency_key)
+                  WHERE idempotency_key IS NOT NULL DO NOTHING
+               RETURNING id""",
+            owner.user_id,
+            owner.guest_key,
+            idempotency_key,
+            None if idempotency_key is None else owner.idempotency_scope,
+            None if idempotency_key is None else fingerprint(items),
+        )
+    except exceptions.ForeignKeyViolationError as exc:  # the session names an account gone
+        raise UnknownAccountError("Your account no longer exists; please log in again.") from exc
+    if order_id is None:
+        return None
+    # Every item in one statement; an item not on the menu matches no price and is missing.
+    stored = await conn.fetchval(
+        """WITH stored AS (
+               INSERT INTO order_items (order_id, pizza_id, size, quantity, unit_price_cents)
+               SELECT $1, pizzas.id, pizza_prices.size, item.quantity, pizza_prices.price_cents
+                 FROM unnest($2::text[], $3::text[], $4::integer[])
+                      WITH ORDINALITY AS item (slug, size, quantity, position)
+                 JOIN pizzas ON pizzas.slug = item.slug
+                 JOIN pizza_prices
+                   ON pizza_prices.pizza_id = pizzas.id AND pizza_prices.size = item.size
+                ORDER BY item.position
+               RETURNING 1)
+           SELECT count(*) FROM stored""",
+        order_id,
+        [item.pizza_slug for item in items],
+        [item.size for item in items],
+        [item.quantity for item in items],
+    )
+    if stored != len(items):
+        missing = await _first_not_on_menu(conn, items)
+        raise OrderRejectedError(f"{missing.pizza_slug} ({missing.size}) is not on the menu.")
+    await events.insert_placed_event(conn, order_id, owner.user_id)
+    return order_id
+
+
+async def _first_not_on_menu(conn: asyncpg.Connection, items: Sequence[NewItem]) -> NewItem:
+    rows = await conn.fetch(
+        """SELECT pizzas.slug, pizza_prices.size
+             FROM pizzas JOIN pizza_prices ON pizza_prices.pizza_id = pizzas.id
+            WHERE pizzas.slug = ANY($1::text[])""",
+        [item.pizza_slug for item in items],
+    )
+    on_menu = {(row["slug"], row["size"]) for row in rows}
+    return next(item for item in items if (item.pizza_slug, item.size) not in on_menu)
+
+
+async def insert_order_once(
+    conn: asyncpg.Connection,
+    owner: Owner,
+    items: Sequence[NewItem],
+    idempotency_key: str | None = None,
+) -> PlacedOrder:
+    """Store the order unless this owner's idempotency key already did, within a day.
+
+    The unique index decides between two requests with the same key, on any host: the second
+    waits for the first to commit and then finds its order.
+    """
+    if idempotency_key is None:
+        order_id = await insert_order(conn, owner, items)
+        assert order_id is not None
+        return PlacedOrder(order_id, created=True)
+    row = await _order_with_key(conn, owner, idempotency_key)
+    if row is not None and row["created_at"] < ago_text(IDEMPOTENCY_KEY_LIFETIME):
+        # An expired key: the old order forgets it, and the key places a new order.
+        await conn.execute(
+            "UPDATE orders SET idempotency_key = NULL, idempotency_owner = NULL WHERE id = $1",
+            row["id"],
+        )
+        row = None
+    if row is None:
+        order_id = await insert_order(conn, owner, items, idempotency_key)
+        if order_id is not None:
+            return PlacedOrder(order_id, created=True)
+        row = await _order_with_key(conn, owner, idempotency_key)
+        assert row is not None, "the insert met a committed order with this key"
+    if row["request_fingerprint"] != fingerprint(items):
+        raise IdempotencyConflictError(
+            "This Idempotency-Key was already used for a different order."
+        )
+    return PlacedOrder(row["id"], created=False)
+
+
+async def _order_with_key(
+    conn: asyncpg.Connection, owner: Owner, idempotency_key: str
+) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        """SELECT id, created_at, request_fingerprint FROM orders
+            WHERE idempotency_owner = $1 AND idempotency_key = $2""",
+        owner.idempotency_scope,
+        idempotency_key,
+    )
+
+
+async def select_order_id_for_key(
+    conn: asyncpg.Connection, owner: Owner, idempotency_key: str
+) -> int | None:
+    """The order this owner placed with this key within the key's lifetime, if any."""
+    order_id: int | None = await conn.fetchval(
+        """SELECT id FROM orders
+            WHERE idempotency_owner = $1 AND idempotency_key = $2 AND created_at >= $3""",
+        owner.idempotency_scope,
+        idempotency_key,
+        ago_text(IDEMPOTENCY_KEY_LIFETIME),
+    )
+    return order_id
+
+
+async def select_order(conn: asyncpg.Connection, order_id: int) -> Order | None:
+    """The order with its items, or None."""
+    rows = await conn.fetch(
+        f"""SELECT {ORDER_COLUMNS}
+              FROM orders
+              JOIN order_items ON order_items.order_id = orders.id
+              JOIN pizzas ON pizzas.id = order_items.pizza_id
+             WHERE orders.id = $1
+             ORDER BY order_items.id""",
+        order_id,
+    )
+    orders = orders_from_rows(rows)
+    return orders[0] if orders else None
+
+
+def orders_from_rows(rows: Sequence[asyncpg.Record]) -> list[Order]:
+    """Orders from rows of ORDER_COLUMNS, one row per item, each order's rows together."""
+    orders: dict[int, Order] = {}
+    for row in rows:
+        order = orders.get(row["id"])
+        if order is None:
+            order = orders[row["id"]] = Order(
+                row["id"], row["user_id"], row["guest_key"], row["created_at"], [],
+                status=row["status"],
+            )  # fmt: skip
+        order.items.append(
+            OrderItem(
+                row["slug"], row["name"], row["size"], row["quantity"], row["unit_price_cents"]
+            )  # fmt: skip
+        )
+    return list(orders.values())
+
+
+async def select_orders_for_user(
+    conn: asyncpg.Connection, user_id: int, *, before: int | None = None, limit: int = 50
+) -> list[OrderSummary]:
+    """The user's orders, newest first, `limit` at a time, older than order `before`."""
+    rows = await conn.fetch(
+        """SELECT orders.id, orders.created_at, orders.status,
+                  sum(order_items.quantity) AS pizzas,
+                  sum(order_items.quantity * order_items.unit_price_cents) AS total_cents
+             FROM orders JOIN order_items ON order_items.order_id = orders.id
+            WHERE orders.user_id = $1 AND orders.id < $2
+            GROUP BY orders.id
+            ORDER BY orders.id DESC
+            LIMIT $3""",
+        user_id,
+        before or MAX_ORDER_ID,
+        limit,
+    )
+    return [
+        OrderSummary(
+            row["id"], row["created_at"], int(row["pizzas"]), int(row["total_cents"]), row["status"]
+        )  # fmt: skip
+        for row in rows
+    ]
+
+
+async def claim_guest_orders(
+    conn: asyncpg.Connection, guest_key: str, user_id: int, placed_since: str
+) -> None:
+    """Move the guest's orders placed since `placed_since` into the account just created for
+    them; their idempotency keys move with them."""
+    await conn.execute(
+        """UPDATE orders
+              SET user_id = $1, guest_key = NULL,
+                  idempotency_owner = CASE WHEN idempotency_key IS NULL THEN NULL
+                                           ELSE 'u:' || $1::bigint END
+            WHERE guest_key = $2 AND user_id IS NULL AND created_at >= $3""",
+        user_id,
+        guest_key,
+        placed_since,
+    )
