@@ -12,6 +12,7 @@ import socket
 import subprocess
 import tempfile
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -21,6 +22,9 @@ import asyncpg
 BIN_ENV: Final = "PIZZA_POSTGRES_BIN"
 REQUIRE_ENV: Final = "PIZZA_REQUIRE_POSTGRES"
 SERVER_USER: Final = "nobody"
+# A test's data need not survive a crash. `{}` gives the server's defaults (as deployed: every
+# commit flushed to disk), as the benchmark uses.
+TEST_SETTINGS: Final[Mapping[str, str]] = {"fsync": "off"}
 
 
 def postgres_bin_dir() -> Path | None:
@@ -54,8 +58,9 @@ class PostgresCluster:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{name}"
 
 
-def start_cluster(bin_dir: Path) -> PostgresCluster:
-    """initdb and start a server on a free loopback port; about a second."""
+def start_cluster(bin_dir: Path, settings: Mapping[str, str] = TEST_SETTINGS) -> PostgresCluster:
+    """initdb and start a server on a free loopback port, with these settings on top of the
+    server's defaults; about a second."""
     # pytest's tmp_path is private to root: the server's user could not reach it.
     root = Path(tempfile.mkdtemp(prefix="pizza-pg-", dir="/tmp"))
     if _as_root():
@@ -67,23 +72,33 @@ def start_cluster(bin_dir: Path) -> PostgresCluster:
             "initdb", "-D", str(root / "pg"), "-U", "postgres", "--auth=trust",
             "--encoding=UTF8", "--locale=C.UTF-8", "-N",
         )  # fmt: skip
-        options = f"-h 127.0.0.1 -p {cluster.port} -k {root} -c fsync=off"
-        _run_as_server(
-            cluster, "pg_ctl", "-D", str(root / "pg"), "-l", str(root / "log"), "-w",
-            "-o", options, "start",
-        )  # fmt: skip
+        start_server(cluster, settings)
     except BaseException:
         stop_cluster(cluster)
         raise
     return cluster
 
 
+def start_server(cluster: PostgresCluster, settings: Mapping[str, str] = TEST_SETTINGS) -> None:
+    """Start the cluster's server (again) on its port."""
+    options = f"-h 127.0.0.1 -p {cluster.port} -k {cluster.root}"
+    options += "".join(f" -c {name}={value}" for name, value in settings.items())
+    _run_as_server(
+        cluster, "pg_ctl", "-D", str(cluster.root / "pg"), "-l", str(cluster.root / "log"), "-w",
+        "-o", options, "start",
+    )  # fmt: skip
+
+
+def stop_server(cluster: PostgresCluster, mode: str = "fast") -> None:
+    """Stop the server, keeping its data: `fast` ends the sessions as a restart does,
+    `immediate` is a crash."""
+    _run_as_server(cluster, "pg_ctl", "-D", str(cluster.root / "pg"), "-w", "-m", mode, "stop")
+
+
 def stop_cluster(cluster: PostgresCluster) -> None:
     """Stop the server (if it runs) and delete everything it wrote."""
     if (cluster.root / "pg" / "postmaster.pid").exists():
-        _run_as_server(
-            cluster, "pg_ctl", "-D", str(cluster.root / "pg"), "-w", "-m", "fast", "stop"
-        )
+        stop_server(cluster)
     shutil.rmtree(cluster.root, ignore_errors=True)
 
 

@@ -9,7 +9,7 @@ database as its own work, that the login is still live, and raises `LoginEndedEr
 logged out, revoked or has expired.
 """
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -139,7 +139,7 @@ class Store(Protocol):
     async def set_staff(self, username: str, staff: bool) -> bool:
         """Grant or revoke the staff role; False if there is no such user."""
 
-    def watch(self, every: float) -> AsyncIterator[list[OrderEvent]]:
+    def watch(self, every: float) -> AsyncGenerator[list[OrderEvent]]:
         """The events committed by any worker from now on, in batches as they come (looked
         for every `every` seconds where the backend has to look)."""
 

@@ -12,7 +12,7 @@ commits by itself.
 """
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import replace
 
@@ -212,7 +212,7 @@ class PostgresStore(Store):
     async def set_staff(self, username: str, staff: bool) -> bool:
         return await self._write(lambda conn: users.update_staff(conn, username, staff))
 
-    def watch(self, every: float) -> AsyncIterator[list[OrderEvent]]:
+    def watch(self, every: float) -> AsyncGenerator[list[OrderEvent]]:
         return watch_events(self.url, self.settings, every)
 
     # Accounts and logins.

@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -61,7 +61,7 @@ class EventCursor:
 
 async def watch_events(
     url: str, settings: Settings, every: float
-) -> AsyncIterator[list[OrderEvent]]:
+) -> AsyncGenerator[list[OrderEvent]]:
     """The events committed by any worker of any host from now on, in batches."""
     cursor: EventCursor | None = None
     conn: asyncpg.Connection | None = None

@@ -10,7 +10,7 @@
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncGenerator, Callable, Sequence
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -219,7 +219,7 @@ class SqliteStore(Store):
     async def set_staff(self, username: str, staff: bool) -> bool:
         return await self._writer.write(partial(users.update_staff, username=username, staff=staff))
 
-    async def watch(self, every: float) -> AsyncIterator[list[OrderEvent]]:
+    async def watch(self, every: float) -> AsyncGenerator[list[OrderEvent]]:
         """A connection of its own asks SQLite every `every` seconds whether any other
         connection (the writer of any worker) has committed since (`PRAGMA data_version`, a
         few microseconds), and only then reads the new events."""
