@@ -103,6 +103,12 @@ class PostgresStore(Store):
             await self._live_login(conn, owner)
             return await work(conn)
 
+    async def _act_as[T](self, owner: Owner, work: Work[T]) -> T:
+        """`work` whose statements are each atomic, after the owner's login check."""
+        async with self._connection("take the change") as conn:
+            await self._live_login(conn, owner)
+            return await work(conn)
+
     async def _write_as[T](self, owner: Owner, work: Work[T]) -> T:
         """`work` in one transaction, after the owner's login check."""
         async with self._connection("take the change") as conn, conn.transaction():
@@ -131,7 +137,7 @@ class PostgresStore(Store):
     async def place_order(
         self, owner: Owner, items: Sequence[NewItem], *, idempotency_key: str | None = None
     ) -> PlacedOrder:
-        return await self._write_as(
+        return await self._act_as(
             owner, lambda conn: orders.insert_order_once(conn, owner, items, idempotency_key)
         )
 
@@ -144,7 +150,7 @@ class PostgresStore(Store):
             assert order is not None
             return order, placed.created
 
-        return await self._write_as(owner, work)
+        return await self._act_as(owner, work)
 
     async def order_placed_with_key(self, owner: Owner, idempotency_key: str) -> int | None:
         return await self._read_as(

@@ -18,18 +18,6 @@ def event_from_row(row: asyncpg.Record) -> OrderEvent:
     return OrderEvent(row["id"], row["order_id"], row["status"], row["at"], row["actor"])
 
 
-async def insert_placed_event(conn: asyncpg.Connection, order_id: int, user_id: int | None) -> None:
-    """The order's first event: placed, at the time the order was created. New orders are not
-    announced (NOTIFY serialises the commits of every transaction that sends one): the
-    watchers find them by reading the new events."""
-    await conn.execute(
-        """INSERT INTO order_events (order_id, status, at, actor, user_id)
-           SELECT id, 'placed', created_at, 'customer', $2 FROM orders WHERE id = $1""",
-        order_id,
-        user_id,
-    )
-
-
 async def move_order(
     conn: asyncpg.Connection, order_id: int, new: Status, actor: Actor, user_id: int | None
 ) -> OrderEvent:

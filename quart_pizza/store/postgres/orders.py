@@ -22,11 +22,41 @@ from ...models.order import (
     fingerprint,
 )
 from ...models.times import ago_text
-from . import events
 
 ORDER_COLUMNS: Final = """orders.id, orders.user_id, orders.guest_key, orders.created_at,
     orders.status, pizzas.slug, pizzas.name, order_items.size, order_items.quantity,
     order_items.unit_price_cents"""
+
+
+# The order, its items at today's prices and its 'placed' event, in one statement: atomic
+# without a transaction of its own, and one round trip. An item not on the menu joins no price
+# and fails the NOT NULL of order_items, which undoes the whole statement. ON CONFLICT waits
+# for a concurrent insert of the same idempotency key to commit or roll back, then inserts
+# nothing. New orders are not announced by NOTIFY (it serialises the commits of every
+# transaction that sends one): the watchers find them by reading the new events.
+INSERT_ORDER: Final = """
+    WITH new_order AS (
+        INSERT INTO orders (user_id, guest_key, idempotency_key, idempotency_owner,
+                            request_fingerprint)
+        VALUES ($1, $2, $3, $4, $5)
+        ON CONFLICT (idempotency_owner, idempotency_key)
+           WHERE idempotency_key IS NOT NULL DO NOTHING
+        RETURNING id, created_at
+    ), items AS (
+        INSERT INTO order_items (order_id, pizza_id, size, quantity, unit_price_cents)
+        SELECT new_order.id, pizzas.id, item.size, item.quantity, pizza_prices.price_cents
+          FROM new_order
+         CROSS JOIN unnest($6::text[], $7::text[], $8::integer[])
+               WITH ORDINALITY AS item (slug, size, quantity, position)
+          LEFT JOIN pizzas ON pizzas.slug = item.slug
+          LEFT JOIN pizza_prices
+                 ON pizza_prices.pizza_id = pizzas.id AND pizza_prices.size = item.size
+         ORDER BY item.position
+    ), placed AS (
+        INSERT INTO order_events (order_id, status, at, actor, user_id)
+        SELECT id, 'placed', created_at, 'customer', $1 FROM new_order
+    )
+    SELECT id FROM new_order"""
 
 
 async def insert_order(
@@ -36,50 +66,28 @@ async def insert_order(
     idempotency_key: str | None = None,
 ) -> int | None:
     """Store an order, its items at today's prices and its 'placed' event; the order id, or
-    None if another transaction committed an order with this owner's idempotency key first."""
+    None if an order with this owner's idempotency key is already stored."""
     if not items:
         raise OrderRejectedError("an order needs at least one pizza")
     try:
-        # ON CONFLICT waits for a concurrent insert of the same key to commit or roll back.
         order_id: int | None = await conn.fetchval(
-            """INSERT INTO orders (user_id, guest_key, idempotency_key, idempotency_owner,
-                                   request_fingerprint)
-               VALUES ($1, $2, $3, $4, $5)
-               ON CONFLICT (idempotency_owner, idempotency_key)
-                  WHERE idempotency_key IS NOT NULL DO NOTHING
-               RETURNING id""",
+            INSERT_ORDER,
             owner.user_id,
             owner.guest_key,
             idempotency_key,
             None if idempotency_key is None else owner.idempotency_scope,
             None if idempotency_key is None else fingerprint(items),
+            [item.pizza_slug for item in items],
+            [item.size for item in items],
+            [item.quantity for item in items],
         )
     except exceptions.ForeignKeyViolationError as exc:  # the session names an account gone
         raise UnknownAccountError("Your account no longer exists; please log in again.") from exc
-    if order_id is None:
-        return None
-    # Every item in one statement; an item not on the menu matches no price and is missing.
-    stored = await conn.fetchval(
-        """WITH stored AS (
-               INSERT INTO order_items (order_id, pizza_id, size, quantity, unit_price_cents)
-               SELECT $1, pizzas.id, pizza_prices.size, item.quantity, pizza_prices.price_cents
-                 FROM unnest($2::text[], $3::text[], $4::integer[])
-                      WITH ORDINALITY AS item (slug, size, quantity, position)
-                 JOIN pizzas ON pizzas.slug = item.slug
-                 JOIN pizza_prices
-                   ON pizza_prices.pizza_id = pizzas.id AND pizza_prices.size = item.size
-                ORDER BY item.position
-               RETURNING 1)
-           SELECT count(*) FROM stored""",
-        order_id,
-        [item.pizza_slug for item in items],
-        [item.size for item in items],
-        [item.quantity for item in items],
-    )
-    if stored != len(items):
+    except exceptions.NotNullViolationError as exc:
         missing = await _first_not_on_menu(conn, items)
-        raise OrderRejectedError(f"{missing.pizza_slug} ({missing.size}) is not on the menu.")
-    await events.insert_placed_event(conn, order_id, owner.user_id)
+        raise OrderRejectedError(
+            f"{missing.pizza_slug} ({missing.size}) is not on the menu."
+        ) from exc
     return order_id
 
 
@@ -102,32 +110,31 @@ async def insert_order_once(
 ) -> PlacedOrder:
     """Store the order unless this owner's idempotency key already did, within a day.
 
-    The unique index decides between two requests with the same key, on any host: the second
-    waits for the first to commit and then finds its order.
+    Each statement is atomic, so this needs no transaction: the unique index decides between
+    two requests with the same key, on any host. The insert comes first, since a new key is
+    the usual case; a key that finds an order is a retry, or a reuse of a key older than a
+    day, which the old order then forgets.
     """
-    if idempotency_key is None:
-        order_id = await insert_order(conn, owner, items)
-        assert order_id is not None
-        return PlacedOrder(order_id, created=True)
-    row = await _order_with_key(conn, owner, idempotency_key)
-    if row is not None and row["created_at"] < ago_text(IDEMPOTENCY_KEY_LIFETIME):
-        # An expired key: the old order forgets it, and the key places a new order.
-        await conn.execute(
-            "UPDATE orders SET idempotency_key = NULL, idempotency_owner = NULL WHERE id = $1",
-            row["id"],
-        )
-        row = None
-    if row is None:
+    while True:
         order_id = await insert_order(conn, owner, items, idempotency_key)
         if order_id is not None:
             return PlacedOrder(order_id, created=True)
+        assert idempotency_key is not None, "only a key can conflict"
         row = await _order_with_key(conn, owner, idempotency_key)
-        assert row is not None, "the insert met a committed order with this key"
-    if row["request_fingerprint"] != fingerprint(items):
-        raise IdempotencyConflictError(
-            "This Idempotency-Key was already used for a different order."
-        )
-    return PlacedOrder(row["id"], created=False)
+        if row is None:
+            continue  # that order forgot the key meanwhile: try again
+        if row["created_at"] < ago_text(IDEMPOTENCY_KEY_LIFETIME):
+            await conn.execute(
+                """UPDATE orders SET idempotency_key = NULL, idempotency_owner = NULL
+                    WHERE id = $1""",
+                row["id"],
+            )
+            continue
+        if row["request_fingerprint"] != fingerprint(items):
+            raise IdempotencyConflictError(
+                "This Idempotency-Key was already used for a different order."
+            )
+        return PlacedOrder(row["id"], created=False)
 
 
 async def _order_with_key(
