@@ -5,6 +5,7 @@ import pytest
 
 from quart_pizza import create_app
 from quart_pizza.config import ConfigError, load_or_create_secret_key
+from quart_pizza.store.postgres import PostgresStore
 from quart_pizza.store.sqlite import DatabaseUrlError, SqliteStore, database_path
 
 
@@ -51,6 +52,22 @@ def test_database_url(tmp_path: Path) -> None:
     for bad in ("postgres://x/y", "sqlite://", "sqlite:///", "/tmp/x.db"):
         with pytest.raises(DatabaseUrlError):
             database_path(bad, tmp_path)
+
+
+@pytest.mark.parametrize("scheme", ["postgresql", "postgres"])
+def test_a_postgres_url_selects_postgresql(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scheme: str
+) -> None:
+    monkeypatch.setenv("PIZZA_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("PIZZA_DATABASE_URL", f"{scheme}://pizza:s3cret@db.internal:5433/shop")
+    monkeypatch.setenv("PIZZA_DATABASE_POOL_SIZE", "7")
+    monkeypatch.setenv("PIZZA_DATABASE_STATEMENT_CACHE_SIZE", "0")
+    store = create_app().extensions["quart_pizza.store"]
+    assert isinstance(store, PostgresStore)
+    assert store.settings.pool_size == 7
+    assert store.settings.statement_cache_size == 0
+    # What the migrate command and the logs show: never the password.
+    assert str(store) == f"{scheme}://pizza@db.internal:5433/shop"
 
 
 @pytest.mark.parametrize(
