@@ -28,7 +28,13 @@ from .. import KITCHEN_LIMIT, LAST_SEEN_EVERY, Settings, Store
 from ..errors import NotStaffError, StoreUnavailableError
 from ..menu_cache import MenuCache
 from . import events, logins, menu, orders, users
-from .connect import create_pool, is_postgres_url, unavailable_as_503, without_password
+from .connect import (
+    connect_options,
+    create_pool,
+    is_postgres_url,
+    unavailable_as_503,
+    without_password,
+)
 from .migrate import migrate
 from .watch import watch_events
 
@@ -51,7 +57,10 @@ class PostgresStore(Store):
 
     async def migrate(self) -> list[int]:
         async with unavailable_as_503("be migrated"):
-            return await migrate(self.url)
+            # The store's connection options (a pgbouncer needs its statement cache off), but
+            # no statement timeout: a migration may rewrite a large table.
+            options = connect_options(self.settings) | {"command_timeout": None}
+            return await migrate(self.url, options=options)
 
     async def open(self) -> None:
         self._pool = await create_pool(self.url, self.settings)

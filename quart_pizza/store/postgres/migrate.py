@@ -1,8 +1,9 @@
 """Applying the PostgreSQL migrations (`migrations/postgres/`), each in one transaction."""
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import asyncpg
 
@@ -19,7 +20,9 @@ def postgres_migrations_dir() -> Path:
     return resource_dir("migrations") / "postgres"
 
 
-async def migrate(dsn: str, directory: Path | None = None) -> list[int]:
+async def migrate(
+    dsn: str, directory: Path | None = None, *, options: Mapping[str, Any] | None = None
+) -> list[int]:
     """Bring the database at `dsn` up to date; returns the versions applied now.
 
     Safe when many workers, on one host or many, start at once on a new database: each
@@ -28,7 +31,7 @@ async def migrate(dsn: str, directory: Path | None = None) -> list[int]:
     """
     migrations = load_migrations(directory or postgres_migrations_dir())
     applied_now: list[int] = []
-    conn = await asyncpg.connect(dsn)
+    conn = await asyncpg.connect(dsn, **(options or {}))
     try:
         while (migration := await _apply_next(conn, migrations)) is not None:
             applied_now.append(migration.version)
