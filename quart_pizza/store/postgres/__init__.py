@@ -94,27 +94,31 @@ class PostgresStore(Store):
         async with self._connection(what) as conn:
             return await work(conn)
 
-    async def _live_login(self, conn: asyncpg.Connection, owner: Owner) -> asyncpg.Record | None:
-        """The owner's live login row (None for a guest), its last use noted at most once a
-        minute; raises `LoginEndedError`."""
+    def _login_check(self, owner: Owner) -> logins.LiveLogin | None:
+        """What makes the owner's login live now (None for a guest)."""
         if owner.user_id is None:
             return None
-        login = await logins.select_live_login(
-            conn, owner, ago_text(self.settings.login_idle), ago_text(self.settings.login_lifetime)
-        )
-        seen_before = ago_text(LAST_SEEN_EVERY)
-        if login["last_seen_at"] < seen_before:
-            await logins.touch_login(conn, login["id"], seen_before)
+        idle_since = ago_text(self.settings.login_idle)
+        return logins.LiveLogin.of(owner, idle_since, ago_text(self.settings.login_lifetime))
+
+    async def _live_login(self, conn: asyncpg.Connection, owner: Owner) -> asyncpg.Record | None:
+        """The owner's live login row (None for a guest), its use noted; raises
+        `LoginEndedError`."""
+        check = self._login_check(owner)
+        if check is None:
+            return None
+        login = await logins.select_live_login(conn, check)
+        await self._note_use(conn, login)
         return login
+
+    async def _note_use(self, conn: asyncpg.Connection, login: asyncpg.Record | None) -> None:
+        """Write a login's last use at most once a minute, not on every request."""
+        seen_before = ago_text(LAST_SEEN_EVERY)
+        if login is not None and login["last_seen_at"] < seen_before:
+            await logins.touch_login(conn, login["login_id"], seen_before)
 
     async def _read_as[T](self, owner: Owner, work: Work[T]) -> T:
         async with self._connection("be read") as conn:
-            await self._live_login(conn, owner)
-            return await work(conn)
-
-    async def _act_as[T](self, owner: Owner, work: Work[T]) -> T:
-        """`work` whose statements are each atomic, after the owner's login check."""
-        async with self._connection("take the change") as conn:
             await self._live_login(conn, owner)
             return await work(conn)
 
@@ -146,20 +150,30 @@ class PostgresStore(Store):
     async def place_order(
         self, owner: Owner, items: Sequence[NewItem], *, idempotency_key: str | None = None
     ) -> PlacedOrder:
-        return await self._act_as(
-            owner, lambda conn: orders.insert_order_once(conn, owner, items, idempotency_key)
-        )
+        async with self._connection("take the order") as conn:
+            return await self._place(conn, owner, items, idempotency_key)
 
     async def place_and_read_order(
         self, owner: Owner, items: Sequence[NewItem], *, idempotency_key: str | None = None
     ) -> tuple[Order, bool]:
-        async def work(conn: asyncpg.Connection) -> tuple[Order, bool]:
-            placed = await orders.insert_order_once(conn, owner, items, idempotency_key)
+        async with self._connection("take the order") as conn:
+            placed = await self._place(conn, owner, items, idempotency_key)
             order = await orders.select_order(conn, placed.id)
             assert order is not None
             return order, placed.created
 
-        return await self._act_as(owner, work)
+    async def _place(
+        self,
+        conn: asyncpg.Connection,
+        owner: Owner,
+        items: Sequence[NewItem],
+        idempotency_key: str | None,
+    ) -> PlacedOrder:
+        """The order, its login check in the same statement."""
+        check = self._login_check(owner)
+        placed, login = await orders.insert_order_once(conn, owner, items, idempotency_key, check)
+        await self._note_use(conn, login)
+        return placed
 
     async def order_placed_with_key(self, owner: Owner, idempotency_key: str) -> int | None:
         return await self._read_as(
@@ -185,7 +199,7 @@ class PostgresStore(Store):
             return (
                 summaries,
                 last if last is not None and last.is_owned_by(owner) else None,
-                await logins.select_logins(conn, user_id, current["id"]),
+                await logins.select_logins(conn, user_id, current["login_id"]),
             )
 
     # The lifecycle of an order, the kitchen, and the live events.
@@ -305,7 +319,7 @@ class PostgresStore(Store):
             current = await self._live_login(conn, owner)
             assert current is not None
             await users.update_password_hash(conn, user_id, password_hash)
-            await logins.delete_logins(conn, user_id, except_id=current["id"])
+            await logins.delete_logins(conn, user_id, except_id=current["login_id"])
 
         await self._write(work)
 

@@ -1,10 +1,13 @@
 """SQL for logins (one row per logged-in browser) and for the attempts that limits count."""
 
+from dataclasses import dataclass
+
 import asyncpg
 
 from ...models.order import Owner
 from ...models.times import now_text
 from ...models.user import Attempts, Login, LoginEndedError, token_hash
+from .text import storable, storable_or_none
 
 
 async def insert_login(conn: asyncpg.Connection, user_id: int, token: str, user_agent: str) -> int:
@@ -13,26 +16,44 @@ async def insert_login(conn: asyncpg.Connection, user_id: int, token: str, user_
            RETURNING id""",
         token_hash(token),
         user_id,
-        user_agent[:200],
+        storable(user_agent[:200]),
     )
     return login_id
 
 
-async def select_live_login(
-    conn: asyncpg.Connection, owner: Owner, idle_since: str, created_since: str
-) -> asyncpg.Record:
-    """The owner's login row if it is still live; raises `LoginEndedError` otherwise."""
-    if owner.login is None or owner.user_id is None:
-        raise LoginEndedError("no login")
-    row = await conn.fetchrow(
-        """SELECT id, last_seen_at FROM logins
-            WHERE token_hash = $1 AND user_id = $2
-              AND last_seen_at >= $3 AND created_at >= $4""",
-        token_hash(owner.login),
-        owner.user_id,
-        idle_since,
-        created_since,
-    )
+@dataclass(frozen=True)
+class LiveLogin:
+    """What makes the owner's login live: its token and account, used since `idle_since`,
+    created since `created_since`. A statement that acts for a customer can carry the check
+    (`LiveLogin.query`), so that it costs no round trip of its own."""
+
+    token_hash: str
+    user_id: int
+    idle_since: str
+    created_since: str
+
+    @classmethod
+    def of(cls, owner: Owner, idle_since: str, created_since: str) -> "LiveLogin":
+        if owner.login is None or owner.user_id is None:
+            raise LoginEndedError("no login")
+        return cls(token_hash(owner.login), owner.user_id, idle_since, created_since)
+
+    @staticmethod
+    def query(first: int) -> str:
+        """The live login's id and last use, its four parameters numbered from `first`."""
+        token, user, idle, created = (f"${number}" for number in range(first, first + 4))
+        return f"""SELECT id AS login_id, last_seen_at FROM logins
+                    WHERE token_hash = {token} AND user_id = {user}
+                      AND last_seen_at >= {idle} AND created_at >= {created}"""
+
+    @property
+    def args(self) -> tuple[str, int, str, str]:
+        return (self.token_hash, self.user_id, self.idle_since, self.created_since)
+
+
+async def select_live_login(conn: asyncpg.Connection, check: LiveLogin) -> asyncpg.Record:
+    """The login row if it is still live; raises `LoginEndedError` otherwise."""
+    row = await conn.fetchrow(LiveLogin.query(1), *check.args)
     if row is None:
         raise LoginEndedError("the login has ended")
     return row
@@ -95,8 +116,8 @@ async def insert_attempt(
     await conn.execute(
         "INSERT INTO auth_attempts (kind, username, client) VALUES ($1, $2, $3)",
         kind,
-        username,
-        client,
+        storable_or_none(username),
+        storable(client),
     )
 
 
@@ -110,7 +131,7 @@ async def count_attempts(
             """SELECT count(*), min(at) FROM auth_attempts
                 WHERE kind = $1 AND lower(username) = lower($2) AND at >= $3""",
             kind,
-            username,
+            storable(username),
             since,
         )
     else:
@@ -118,7 +139,7 @@ async def count_attempts(
             """SELECT count(*), min(at) FROM auth_attempts
                 WHERE kind = $1 AND client = $2 AND at >= $3""",
             kind,
-            client,
+            storable_or_none(client),
             since,
         )
     return Attempts(row[0], row[1])
@@ -128,5 +149,5 @@ async def delete_login_failures(conn: asyncpg.Connection, username: str) -> None
     await conn.execute(
         """DELETE FROM auth_attempts
             WHERE kind = 'login_failure' AND lower(username) = lower($1)""",
-        username,
+        storable(username),
     )

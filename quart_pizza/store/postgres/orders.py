@@ -1,7 +1,7 @@
-"""SQL for orders and their items, as functions of an asyncpg connection. Writes run inside the
-caller's transaction."""
+"""SQL for orders and their items, as functions of an asyncpg connection."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Final
 
 import asyncpg
@@ -22,6 +22,9 @@ from ...models.order import (
     fingerprint,
 )
 from ...models.times import ago_text
+from ...models.user import LoginEndedError
+from .logins import LiveLogin
+from .text import storable, storable_or_none
 
 ORDER_COLUMNS: Final = """orders.id, orders.user_id, orders.guest_key, orders.created_at,
     orders.status, pizzas.slug, pizzas.name, order_items.size, order_items.quantity,
@@ -29,16 +32,19 @@ ORDER_COLUMNS: Final = """orders.id, orders.user_id, orders.guest_key, orders.cr
 
 
 # The order, its items at today's prices and its 'placed' event, in one statement: atomic
-# without a transaction of its own, and one round trip. An item not on the menu joins no price
-# and fails the NOT NULL of order_items, which undoes the whole statement. ON CONFLICT waits
-# for a concurrent insert of the same idempotency key to commit or roll back, then inserts
-# nothing. New orders are not announced by NOTIFY (it serialises the commits of every
-# transaction that sends one): the watchers find them by reading the new events.
-INSERT_ORDER: Final = """
-    WITH new_order AS (
+# without a transaction of its own, and one round trip, the customer's login check included
+# (a guest's order has none). An item not on the menu joins no price and fails the NOT NULL of
+# order_items, which undoes the whole statement. ON CONFLICT waits for a concurrent insert of
+# the same idempotency key to commit or roll back, then inserts nothing. New orders are not
+# announced by NOTIFY (it serialises the commits of every transaction that sends one): the
+# watchers find them by reading the new events.
+INSERT_ORDER: Final = f"""
+    WITH live AS ({LiveLogin.query(9)}
+    ), new_order AS (
         INSERT INTO orders (user_id, guest_key, idempotency_key, idempotency_owner,
                             request_fingerprint)
-        VALUES ($1, $2, $3, $4, $5)
+        SELECT $1::bigint, $2::text, $3::text, $4::text, $5::text
+         WHERE $1::bigint IS NULL OR EXISTS (SELECT FROM live)
         ON CONFLICT (idempotency_owner, idempotency_key)
            WHERE idempotency_key IS NOT NULL DO NOTHING
         RETURNING id, created_at
@@ -56,30 +62,42 @@ INSERT_ORDER: Final = """
         INSERT INTO order_events (order_id, status, at, actor, user_id)
         SELECT id, 'placed', created_at, 'customer', $1 FROM new_order
     )
-    SELECT id FROM new_order"""
+    SELECT (SELECT id FROM new_order) AS order_id, live.login_id, live.last_seen_at
+      FROM (SELECT) AS one LEFT JOIN live ON true"""
+
+
+@dataclass(frozen=True)
+class Inserted:
+    """What the order statement did: the new order's id (None if the idempotency key already
+    has an order), and the customer's live login (None for a guest)."""
+
+    order_id: int | None
+    login: asyncpg.Record | None
 
 
 async def insert_order(
     conn: asyncpg.Connection,
     owner: Owner,
     items: Sequence[NewItem],
-    idempotency_key: str | None = None,
-) -> int | None:
-    """Store an order, its items at today's prices and its 'placed' event; the order id, or
-    None if an order with this owner's idempotency key is already stored."""
+    idempotency_key: str | None,
+    login: LiveLogin | None,
+) -> Inserted:
+    """Store an order, its items at today's prices and its 'placed' event, if the `login` is
+    live (raises `LoginEndedError` otherwise) and the owner's idempotency key has no order."""
     if not items:
         raise OrderRejectedError("an order needs at least one pizza")
     try:
-        order_id: int | None = await conn.fetchval(
+        row = await conn.fetchrow(
             INSERT_ORDER,
             owner.user_id,
             owner.guest_key,
-            idempotency_key,
+            storable_or_none(idempotency_key),
             None if idempotency_key is None else owner.idempotency_scope,
             None if idempotency_key is None else fingerprint(items),
-            [item.pizza_slug for item in items],
+            [storable(item.pizza_slug) for item in items],
             [item.size for item in items],
             [item.quantity for item in items],
+            *(login.args if login is not None else (None, None, None, None)),
         )
     except exceptions.ForeignKeyViolationError as exc:  # the session names an account gone
         raise UnknownAccountError("Your account no longer exists; please log in again.") from exc
@@ -88,7 +106,9 @@ async def insert_order(
         raise OrderRejectedError(
             f"{missing.pizza_slug} ({missing.size}) is not on the menu."
         ) from exc
-    return order_id
+    if login is not None and row["login_id"] is None:
+        raise LoginEndedError("the login has ended")
+    return Inserted(row["order_id"], row if login is not None else None)
 
 
 async def _first_not_on_menu(conn: asyncpg.Connection, items: Sequence[NewItem]) -> NewItem:
@@ -96,7 +116,7 @@ async def _first_not_on_menu(conn: asyncpg.Connection, items: Sequence[NewItem])
         """SELECT pizzas.slug, pizza_prices.size
              FROM pizzas JOIN pizza_prices ON pizza_prices.pizza_id = pizzas.id
             WHERE pizzas.slug = ANY($1::text[])""",
-        [item.pizza_slug for item in items],
+        [storable(item.pizza_slug) for item in items],
     )
     on_menu = {(row["slug"], row["size"]) for row in rows}
     return next(item for item in items if (item.pizza_slug, item.size) not in on_menu)
@@ -106,9 +126,11 @@ async def insert_order_once(
     conn: asyncpg.Connection,
     owner: Owner,
     items: Sequence[NewItem],
-    idempotency_key: str | None = None,
-) -> PlacedOrder:
-    """Store the order unless this owner's idempotency key already did, within a day.
+    idempotency_key: str | None,
+    login: LiveLogin | None,
+) -> tuple[PlacedOrder, asyncpg.Record | None]:
+    """Store the order unless this owner's idempotency key already did, within a day; and the
+    customer's live login (raises `LoginEndedError` if it has ended).
 
     Each statement is atomic, so this needs no transaction: the unique index decides between
     two requests with the same key, on any host. The insert comes first, since a new key is
@@ -116,9 +138,9 @@ async def insert_order_once(
     day, which the old order then forgets.
     """
     while True:
-        order_id = await insert_order(conn, owner, items, idempotency_key)
-        if order_id is not None:
-            return PlacedOrder(order_id, created=True)
+        inserted = await insert_order(conn, owner, items, idempotency_key, login)
+        if inserted.order_id is not None:
+            return PlacedOrder(inserted.order_id, created=True), inserted.login
         assert idempotency_key is not None, "only a key can conflict"
         row = await _order_with_key(conn, owner, idempotency_key)
         if row is None:
@@ -134,7 +156,7 @@ async def insert_order_once(
             raise IdempotencyConflictError(
                 "This Idempotency-Key was already used for a different order."
             )
-        return PlacedOrder(row["id"], created=False)
+        return PlacedOrder(row["id"], created=False), inserted.login
 
 
 async def _order_with_key(
@@ -144,7 +166,7 @@ async def _order_with_key(
         """SELECT id, created_at, request_fingerprint FROM orders
             WHERE idempotency_owner = $1 AND idempotency_key = $2""",
         owner.idempotency_scope,
-        idempotency_key,
+        storable(idempotency_key),
     )
 
 
@@ -156,7 +178,7 @@ async def select_order_id_for_key(
         """SELECT id FROM orders
             WHERE idempotency_owner = $1 AND idempotency_key = $2 AND created_at >= $3""",
         owner.idempotency_scope,
-        idempotency_key,
+        storable(idempotency_key),
         ago_text(IDEMPOTENCY_KEY_LIFETIME),
     )
     return order_id

@@ -6,6 +6,7 @@ from asyncpg import exceptions
 
 from ...models.preferences import Preferences
 from ...models.user import User, UsernameTakenError
+from .text import storable
 
 USER_COLUMNS = "id, username, password_hash, staff"
 
@@ -16,7 +17,7 @@ def user_from_row(row: asyncpg.Record) -> User:
 
 async def select_user_by_username(conn: asyncpg.Connection, username: str) -> User | None:
     row = await conn.fetchrow(
-        f"SELECT {USER_COLUMNS} FROM users WHERE lower(username) = lower($1)", username
+        f"SELECT {USER_COLUMNS} FROM users WHERE lower(username) = lower($1)", storable(username)
     )
     return None if row is None else user_from_row(row)
 
@@ -29,7 +30,9 @@ async def select_user(conn: asyncpg.Connection, user_id: int) -> User | None:
 async def update_staff(conn: asyncpg.Connection, username: str, staff: bool) -> bool:
     """Grant or revoke the staff role; False if there is no such user."""
     status: str = await conn.execute(
-        "UPDATE users SET staff = $2 WHERE lower(username) = lower($1)", username, int(staff)
+        "UPDATE users SET staff = $2 WHERE lower(username) = lower($1)",
+        storable(username),
+        int(staff),
     )
     return status == "UPDATE 1"
 
@@ -39,7 +42,7 @@ async def insert_user(conn: asyncpg.Connection, username: str, password_hash: st
     try:
         user_id: int = await conn.fetchval(
             "INSERT INTO users (username, password_hash) VALUES ($1, $2) RETURNING id",
-            username,
+            storable(username),
             password_hash,
         )
     except exceptions.UniqueViolationError as exc:

@@ -9,6 +9,7 @@ import pytest
 
 from quart_pizza.models.order import NewItem, Owner
 from quart_pizza.models.status import OrderEvent, StatusConflictError
+from quart_pizza.models.user import LoginEndedError
 from quart_pizza.store import Settings
 from quart_pizza.store.postgres import PostgresStore
 from quart_pizza.store.postgres.watch import EventCursor
@@ -148,3 +149,20 @@ def test_the_cursor_forgets_ids_that_never_commit() -> None:
     for event_id in cursor.gaps:
         cursor.gaps[event_id] = 0.0  # past their time (a rolled back transaction)
     assert cursor.take([]) == [] and cursor.gaps == {}
+
+
+async def test_an_order_of_a_login_ended_on_another_host_is_refused(
+    hosts: tuple[PostgresStore, PostgresStore],
+) -> None:
+    """The login check rides in the order's own statement: nothing is stored without it."""
+    a, b = hosts
+    customer = await a.register("alice", "hash", "test")
+    assert (await a.place_order(customer, ITEMS)).created
+    await b.log_out(customer)
+    with pytest.raises(LoginEndedError):
+        await a.place_order(customer, ITEMS, idempotency_key="after-logout")
+    conn = await asyncpg.connect(a.url)
+    try:
+        assert await conn.fetchval("SELECT count(*) FROM orders") == 1
+    finally:
+        await conn.close()
