@@ -1,10 +1,15 @@
-"""Fixtures: a fresh app on its own SQLite file per test, a client, and form-driving helpers;
-a PostgreSQL cluster per session with a fresh database per test.
+"""Fixtures: a fresh app on a database of its own per test, a client, and form-driving helpers.
+
+Every test that builds the app runs twice, on SQLite and on PostgreSQL (the `backend`
+parameter; `-m postgres` selects the PostgreSQL runs and every other test that needs the
+cluster). A SQLite test gets a new file; a PostgreSQL test a copy of a database migrated once
+per session, on a throwaway cluster started by the first test that needs it.
 
 Tuning follows the environment (`PIZZA_TUNING`), so the suite runs on the tuned and on the
 stock app alike; only the process-wide parts stay off, since this process is not a worker.
 """
 
+import asyncio
 import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -15,25 +20,59 @@ from quart import Quart
 from quart.typing import TestClientProtocol as Client
 
 from quart_pizza import create_app
-from quart_pizza.store.sqlite import SqliteStore
+from quart_pizza.store import Store
+from quart_pizza.store.postgres.migrate import migrate
 
+from .database import Database, database_at
 from .helpers import AuthActions, OrderActions
 from .postgres import (
     BIN_ENV,
     REQUIRE_ENV,
     create_database,
+    drop_database,
     postgres_bin_dir,
     start_cluster,
     stop_cluster,
 )
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark `postgres` the PostgreSQL half of the backends, and any test using the cluster."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on_postgres = callspec is not None and callspec.params.get("backend") == "postgres"
+        if on_postgres or "postgres_url" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.postgres)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """The database the test's app runs on; a folder of tests about one backend overrides it."""
+    name: str = request.param
+    return name
+
+
 @pytest.fixture
-def config(tmp_path: Path) -> dict[str, Any]:
+def database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """The test's own database: a new SQLite file (the app migrates it when it starts), or a
+    PostgreSQL copy of the session's migrated template, dropped afterwards."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'shop.sqlite3'}"
+        return
+    # Looked up only here, so that the SQLite half never starts (or skips for want of) a cluster.
+    cluster_url: str = request.getfixturevalue("postgres_url")
+    template: str = request.getfixturevalue("postgres_template")
+    url = asyncio.run(create_database(cluster_url, template))
+    yield url
+    asyncio.run(drop_database(url))
+
+
+@pytest.fixture
+def config(database_url: str) -> dict[str, Any]:
     return {
         "TESTING": True,
         "SECRET_KEY": "test secret key, long enough to sign",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'shop.sqlite3'}",
+        "DATABASE_URL": database_url,
         # Tests change the menu behind the app's back and expect to see it at once.
         "MENU_CACHE_SECONDS": 0,
         # gc.freeze() would keep every test's garbage, and the switch interval is the test
@@ -64,14 +103,15 @@ def client(app: Quart) -> Client:
 
 
 @pytest.fixture
-def store(app: Quart) -> SqliteStore:
-    shop_store: SqliteStore = app.extensions["quart_pizza.store"]
+def store(app: Quart) -> Store:
+    shop_store: Store = app.extensions["quart_pizza.store"]
     return shop_store
 
 
 @pytest.fixture
-def db_path(store: SqliteStore) -> Path:
-    return store.path
+def db(database_url: str) -> Database:
+    """The test's database, read and changed behind the app's back."""
+    return database_at(database_url)
 
 
 @pytest.fixture
@@ -100,6 +140,14 @@ def postgres_url() -> Iterator[str]:
         yield cluster.url
     finally:
         stop_cluster(cluster)
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_url: str) -> str:
+    """The name of a database migrated once per session, which tests' databases copy."""
+    url = asyncio.run(create_database(postgres_url))
+    asyncio.run(migrate(url))
+    return url.rsplit("/", 1)[1]
 
 
 @pytest.fixture

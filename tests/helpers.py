@@ -1,5 +1,6 @@
-"""Shared test helpers: reading the test's database, driving the real forms, real servers."""
+"""Shared test helpers: driving the real forms, real servers (the test's database: database.py)."""
 
+import hashlib
 import os
 import re
 import signal
@@ -10,12 +11,13 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import aiosqlite
 import httpx
+from itsdangerous import URLSafeTimedSerializer
 from quart.typing import TestClientProtocol as Client
 from quart.wrappers import Response
+
+from .database import Database, database_at
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -28,22 +30,15 @@ def csrf_from(html: str) -> str:
     return match.group(1)
 
 
-async def query(path: Path, sql: str, params: dict[str, Any] | None = None) -> list[Any]:
-    """Rows from the test's real database file, through a connection of the test's own."""
-    async with aiosqlite.connect(path) as conn:
-        return list(await conn.execute_fetchall(sql, params or {}))
-
-
-async def execute(path: Path, sql: str, params: dict[str, Any] | None = None) -> None:
-    """Change the test's database behind the app's back (menu edits, deleted accounts)."""
-    async with aiosqlite.connect(path) as conn:
-        await conn.execute(sql, params or {})
-        await conn.commit()
-
-
-async def count_orders(path: Path) -> int:
-    rows = await query(path, "SELECT count(*) FROM orders")
-    return int(rows[0][0])
+def order_id_in(cookie: str) -> int:
+    """The order id the shop put in the (signed, readable) session cookie."""
+    serializer = URLSafeTimedSerializer(
+        SERVER_SECRET_KEY,
+        salt="cookie-session",
+        signer_kwargs={"key_derivation": "hmac", "digest_method": hashlib.sha1},
+    )
+    order_id: int = serializer.loads(cookie)["order_id"]
+    return order_id
 
 
 class AuthActions:
@@ -95,15 +90,10 @@ class OrderActions:
         return order_id
 
 
-async def make_staff(path: Path, username: str) -> None:
-    """What `quart --app quart_pizza staff add USERNAME` does."""
-    await execute(path, "UPDATE users SET staff = 1 WHERE username = :u", {"u": username})
-
-
-async def staff_client(client: Client, path: Path, username: str = "chef") -> Client:
+async def staff_client(client: Client, db: Database, username: str = "chef") -> Client:
     """`client`, registered as `username` and made a member of staff."""
     await AuthActions(client).register(username)
-    await make_staff(path, username)
+    await db.make_staff(username)
     return client
 
 
@@ -120,7 +110,7 @@ class Server:
 
     process: subprocess.Popen[bytes]
     url: str
-    database: Path
+    db: Database
     log: Path
 
     @property
@@ -146,15 +136,19 @@ def free_port() -> int:
 
 
 def start_server(
-    tmp_path: Path, workers: int, *options: str, env: dict[str, str] | None = None
+    tmp_path: Path,
+    workers: int,
+    *options: str,
+    env: dict[str, str] | None = None,
+    database_url: str | None = None,
 ) -> Server:
     """hypercorn as configured by hypercorn.toml, with `options` added to its command line and
-    `env` to the shop's environment; returns once `/healthz` answers 200."""
+    `env` to the shop's environment, on `database_url` (a SQLite file in `tmp_path` if None);
+    returns once `/healthz` answers 200."""
     port = free_port()
-    database = tmp_path / "e2e.sqlite3"
     log = tmp_path / f"hypercorn-{port}.log"
     environment = os.environ | {
-        "PIZZA_DATABASE_URL": f"sqlite:///{database}",
+        "PIZZA_DATABASE_URL": database_url or f"sqlite:///{tmp_path / 'e2e.sqlite3'}",
         "PIZZA_SECRET_KEY": SERVER_SECRET_KEY,
         "PIZZA_INSTANCE_PATH": str(tmp_path / "instance"),
         "PIZZA_PASSWORD_HASH_TIME_COST": "1",
@@ -188,7 +182,8 @@ def start_server(
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group, so the workers can be killed too
         )
-    server = Server(process, f"http://127.0.0.1:{port}", database, log)
+    db = database_at(environment["PIZZA_DATABASE_URL"])
+    server = Server(process, f"http://127.0.0.1:{port}", db, log)
     deadline = time.monotonic() + 30
     while True:
         try:
@@ -221,9 +216,14 @@ def stop_server(server: Server) -> None:
         pass
 
 
-def serving(tmp_path: Path, workers: int, env: dict[str, str] | None = None) -> Iterator[Server]:
+def serving(
+    tmp_path: Path,
+    workers: int,
+    env: dict[str, str] | None = None,
+    database_url: str | None = None,
+) -> Iterator[Server]:
     """A fixture's body: the server while the test runs, then stopped; no traceback logged."""
-    server = start_server(tmp_path, workers, env=env)
+    server = start_server(tmp_path, workers, env=env, database_url=database_url)
     yield server
     stop_server(server)
     assert "Traceback" not in server.log.read_text()

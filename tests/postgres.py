@@ -102,16 +102,28 @@ def stop_cluster(cluster: PostgresCluster) -> None:
     shutil.rmtree(cluster.root, ignore_errors=True)
 
 
-async def create_database(cluster_url: str) -> str:
-    """A new, empty database on the cluster at `cluster_url`; returns its URL."""
+async def create_database(cluster_url: str, template: str | None = None) -> str:
+    """A new database on the cluster at `cluster_url`, empty or a copy of the database named
+    `template` (which nobody may be connected to); returns its URL."""
     name = f"test_{uuid.uuid4().hex}"
+    copy = f' TEMPLATE "{template}"' if template else ""
     conn = await asyncpg.connect(cluster_url)
     try:
-        # A fresh hex name: nothing to quote.
-        await conn.execute(f'CREATE DATABASE "{name}"')
+        # Fresh hex names: nothing to quote.
+        await conn.execute(f'CREATE DATABASE "{name}"{copy}')
     finally:
         await conn.close()
     return cluster_url.rsplit("/", 1)[0] + "/" + name
+
+
+async def drop_database(database_url: str) -> None:
+    """Drop a database `create_database` made, ending whatever sessions it still has."""
+    cluster_url, name = database_url.rsplit("/", 1)
+    conn = await asyncpg.connect(f"{cluster_url}/postgres")
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
 
 
 def _as_root() -> bool:

@@ -17,8 +17,8 @@ pytestmark = pytest.mark.server
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    yield from serving(tmp_path, workers=1)
+def server(tmp_path: Path, database_url: str) -> Iterator[Server]:
+    yield from serving(tmp_path, workers=1, database_url=database_url)
 
 
 def test_schemathesis_finds_nothing(server: Server, tmp_path: Path) -> None:

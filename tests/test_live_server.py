@@ -6,10 +6,8 @@ tests/tuning/test_worker_stop.py, with the STOP_STREAMS part and without it.)"""
 import asyncio
 import json
 import os
-import sqlite3
 import time
 from collections.abc import Iterator
-from contextlib import closing
 from pathlib import Path
 
 import httpx
@@ -21,8 +19,9 @@ pytestmark = pytest.mark.server
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    yield from serving(tmp_path, workers=2, env={"PIZZA_LIVE_POLL_SECONDS": "0.1"})
+def server(tmp_path: Path, database_url: str) -> Iterator[Server]:
+    env = {"PIZZA_LIVE_POLL_SECONDS": "0.1"}
+    yield from serving(tmp_path, workers=2, env=env, database_url=database_url)
 
 
 def worker_of(server: Server, client_port: int) -> int:
@@ -130,24 +129,20 @@ async def post(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, path:
     return status
 
 
-def place_order(server: Server, cookie: str, token: str) -> int:
-    with httpx.Client(base_url=server.url, cookies={"pizza_session": cookie.split("=", 1)[1]}) as c:
+async def place_order(server: Server, cookie: str, token: str) -> int:
+    cookies = {"pizza_session": cookie.split("=", 1)[1]}
+    async with httpx.AsyncClient(base_url=server.url, cookies=cookies) as client:
         form = {"pizza": "funghi", "size": "small", "quantity": "1", "csrf_token": token}
-        assert c.post("/orders/create", data=form).status_code == 303
-    with closing(sqlite3.connect(server.database)) as conn:
-        return int(conn.execute("SELECT max(id) FROM orders").fetchone()[0])
-
-
-def make_staff(server: Server, username: str) -> None:
-    with closing(sqlite3.connect(server.database)) as conn, conn:
-        conn.execute("UPDATE users SET staff = 1 WHERE username = ?", (username,))
+        assert (await client.post("/orders/create", data=form)).status_code == 303
+    rows = await server.db.query("SELECT max(id) FROM orders")
+    return int(rows[0][0])
 
 
 async def test_a_change_on_one_worker_reaches_a_stream_on_the_other(server: Server) -> None:
     customer_cookie, customer_token = cookie_and_token(server)
-    order_id = place_order(server, customer_cookie, customer_token)
+    order_id = await place_order(server, customer_cookie, customer_token)
     staff_cookie, staff_token = cookie_and_token(server, "chef")
-    make_staff(server, "chef")
+    await server.db.make_staff("chef")
     browser = Browser(server)
     reader, writer, port = await browser.connect()
     writers = [writer]
@@ -174,7 +169,7 @@ async def test_a_change_on_one_worker_reaches_a_stream_on_the_other(server: Serv
         # The kitchen's stream on the first worker had it too, then a new order placed
         # through any worker reaches it.
         assert '"status": "preparing"' in "\n".join(await next_event(kitchen_reader, 1.0))
-        new_order = await asyncio.to_thread(place_order, server, customer_cookie, customer_token)
+        new_order = await place_order(server, customer_cookie, customer_token)
         kitchen = "\n".join(await next_event(kitchen_reader, 1.0))
         assert "event: order" in kitchen
         assert f'"order_id": {new_order}, "status": "placed"' in kitchen
@@ -187,7 +182,7 @@ async def test_a_stream_outlives_the_old_read_timeout(server: Server) -> None:
     # hypercorn.toml used to set read_timeout = 30, which cut every stream whose browser sent
     # nothing for 30 s. It sets none now: the stream stays, with a heartbeat every 15 s.
     cookie, token = cookie_and_token(server)
-    order_id = place_order(server, cookie, token)
+    order_id = await place_order(server, cookie, token)
     reader, writer, _ = await Browser(server).connect()
     await open_sse(reader, writer, f"/orders/{order_id}/events", cookie)
     lines = await sse_lines(reader, 33)

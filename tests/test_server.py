@@ -1,23 +1,21 @@
-"""End to end: real hypercorn worker processes on a fresh database file, real HTTP."""
+"""End to end: real hypercorn worker processes on a fresh database, real HTTP."""
 
 import asyncio
-import hashlib
 import signal
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from itsdangerous import URLSafeTimedSerializer
 
 from quart_pizza.store.migrations import load_migrations
 
+from .database import Database
 from .helpers import (
-    SERVER_SECRET_KEY,
     Server,
     csrf_from,
     kill_server,
-    query,
+    order_id_in,
     serving,
     start_server,
     stop_server,
@@ -27,19 +25,14 @@ pytestmark = pytest.mark.server
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    yield from serving(tmp_path, workers=2)
+def server(tmp_path: Path, database_url: str) -> Iterator[Server]:
+    yield from serving(tmp_path, workers=2, database_url=database_url)
 
 
-def order_id_in(cookie: str) -> int:
-    """The order id the shop put in the (signed, readable) session cookie."""
-    serializer = URLSafeTimedSerializer(
-        SERVER_SECRET_KEY,
-        salt="cookie-session",
-        signer_kwargs={"key_derivation": "hmac", "digest_method": hashlib.sha1},
-    )
-    order_id: int = serializer.loads(cookie)["order_id"]
-    return order_id
+async def assert_intact(db: Database) -> None:
+    """SQLite's own check of the file (PostgreSQL's pages have no such check built in)."""
+    if db.backend == "sqlite":
+        assert await db.query("PRAGMA integrity_check") == [("ok",)]
 
 
 async def customer(url: str, number: int, orders: int) -> list[tuple[int, int]]:
@@ -73,32 +66,35 @@ async def test_concurrent_orders_through_two_workers_are_stored_once(server: Ser
     results = await asyncio.gather(*(customer(server.url, n, 10) for n in range(24)))
     acknowledged = [ack for result in results for ack in result]
     assert len(acknowledged) == 240
-    rows = await query(
-        server.database,
+    rows = await server.db.query(
         """SELECT orders.id, order_items.quantity FROM orders
-             JOIN order_items ON order_items.order_id = orders.id""",
+             JOIN order_items ON order_items.order_id = orders.id"""
     )
     assert len(rows) == len(set(row[0] for row in rows))  # one item per order
     assert sorted(rows) == sorted(acknowledged)
-    assert await query(server.database, "PRAGMA integrity_check") == [("ok",)]
+    await assert_intact(server.db)
 
 
-async def test_orders_survive_a_restart(tmp_path: Path) -> None:
-    server = start_server(tmp_path, workers=2)
+async def test_orders_survive_a_restart(tmp_path: Path, database_url: str) -> None:
+    server = start_server(tmp_path, workers=2, database_url=database_url)
     try:
         acknowledged = await customer(server.url, 0, 5)
     finally:
-        kill_server(server)  # a crash: every acknowledged order must already be on disk
-    server = start_server(tmp_path, workers=2)
+        kill_server(server)  # a crash: every acknowledged order must already be stored
+    server = start_server(tmp_path, workers=2, database_url=database_url)
     try:
-        rows = await query(server.database, "SELECT id FROM orders ORDER BY id")
+        rows = await server.db.query("SELECT id FROM orders ORDER BY id")
         assert [row[0] for row in rows] == sorted(order for order, _ in acknowledged)
     finally:
         stop_server(server)
 
 
-def test_four_workers_start_together_on_a_new_file(tmp_path: Path) -> None:
-    server = start_server(tmp_path, workers=4)
+def test_four_workers_start_together_on_a_new_database(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
+    # A new SQLite file, or an empty PostgreSQL database: no copy of the migrated template.
+    new_database = request.getfixturevalue("postgres_database") if backend == "postgres" else None
+    server = start_server(tmp_path, workers=4, database_url=new_database)
     try:
         for _ in range(8):
             assert httpx.get(f"{server.url}/healthz").json()["migrations"] == len(load_migrations())
@@ -122,8 +118,10 @@ async def orders_until_refused(url: str, number: int, acknowledged: list[int]) -
             return  # the connection was closed or reset: not acknowledged either
 
 
-async def test_sigterm_during_a_burst_leaves_no_order_half_stored(tmp_path: Path) -> None:
-    server = start_server(tmp_path, workers=2)
+async def test_sigterm_during_a_burst_leaves_no_order_half_stored(
+    tmp_path: Path, database_url: str
+) -> None:
+    server = start_server(tmp_path, workers=2, database_url=database_url)
     acknowledged: list[int] = []
     customers = [
         asyncio.create_task(orders_until_refused(server.url, n, acknowledged)) for n in range(16)
@@ -137,13 +135,12 @@ async def test_sigterm_during_a_burst_leaves_no_order_half_stored(tmp_path: Path
     finally:
         kill_server(server)  # whatever hypercorn left behind
     # Every acknowledged order is stored once, whole; any other order stored is whole too.
-    rows = await query(
-        server.database,
+    rows = await server.db.query(
         """SELECT orders.id, count(order_items.id) FROM orders
-             LEFT JOIN order_items ON order_items.order_id = orders.id GROUP BY orders.id""",
+             LEFT JOIN order_items ON order_items.order_id = orders.id GROUP BY orders.id"""
     )
-    stored = dict(rows)
+    stored = {order_id: items for order_id, items in rows}
     assert all(items == 1 for items in stored.values())
     assert len(acknowledged) == len(set(acknowledged))
     assert set(acknowledged) <= set(stored)
-    assert await query(server.database, "PRAGMA integrity_check") == [("ok",)]
+    await assert_intact(server.db)

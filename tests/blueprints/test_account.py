@@ -1,7 +1,6 @@
 """Logins you can take back: logout, one session revoked, every session, a new password, and
 the idle and absolute lifetimes."""
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,7 +9,8 @@ from quart.typing import TestClientProtocol as Client
 
 from quart_pizza import create_app
 
-from ..helpers import AuthActions, OrderActions, count_orders, csrf_from, execute, query
+from ..database import Database
+from ..helpers import AuthActions, OrderActions, csrf_from
 
 UA_FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0"
 UA_PHONE = (
@@ -55,7 +55,7 @@ async def anonymous(client: Client) -> bool:
 
 
 async def test_after_logout_a_copied_cookie_is_anonymous(
-    app: Quart, client: Client, auth: AuthActions, db_path: Path
+    app: Quart, client: Client, auth: AuthActions, db: Database
 ) -> None:
     await auth.register()
     stolen = session_cookie(client)
@@ -70,7 +70,7 @@ async def test_after_logout_a_copied_cookie_is_anonymous(
     form = {"pizza": "margherita", "size": "small", "quantity": "1", "csrf_token": token}
     response = await with_cookie(app, stolen).post("/orders/create", form=form)
     assert response.status_code in (303, 403)
-    assert await query(db_path, "SELECT count(*) FROM orders WHERE user_id IS NOT NULL") == [(0,)]
+    assert await db.query("SELECT count(*) FROM orders WHERE user_id IS NOT NULL") == [(0,)]
 
 
 async def test_the_dashboard_lists_the_sessions_and_ends_one(
@@ -169,36 +169,36 @@ async def test_account_pages_send_anonymous_visitors_to_log_in(client: Client) -
 
 @pytest.mark.parametrize("column", ["last_seen_at", "created_at"], ids=["idle too long", "too old"])
 async def test_a_login_past_its_lifetime_has_ended(
-    client: Client, auth: AuthActions, db_path: Path, column: str
+    client: Client, auth: AuthActions, db: Database, column: str
 ) -> None:
     await auth.register()
-    await execute(db_path, f"UPDATE logins SET {column} = '2020-01-01T00:00:00.000Z'")
+    await db.execute(f"UPDATE logins SET {column} = '2020-01-01T00:00:00.000Z'")
     assert await anonymous(client)
 
 
 async def test_using_a_login_keeps_it_alive(
-    config: dict[str, Any], client: Client, auth: AuthActions, orders: OrderActions, db_path: Path
+    config: dict[str, Any], client: Client, auth: AuthActions, orders: OrderActions, db: Database
 ) -> None:
     await auth.register()
     a_while_ago = "2026-01-01T00:00:00.000Z"
-    await execute(db_path, f"UPDATE logins SET last_seen_at = '{a_while_ago}'")
+    await db.execute(f"UPDATE logins SET last_seen_at = '{a_while_ago}'")
     app = create_app(config | {"LOGIN_IDLE_TIMEOUT": 10 * 365 * 24 * 3600})
     async with app.test_app():
         copy = app.test_client()
         copy.set_cookie("localhost", "pizza_session", session_cookie(client))
         assert (await copy.get("/dashboard")).status_code == 200
-    rows = await query(db_path, "SELECT last_seen_at FROM logins")
+    rows = await db.query("SELECT last_seen_at FROM logins")
     assert rows[0][0] > a_while_ago
 
 
 async def test_an_order_with_an_ended_login_stores_nothing(
-    app: Quart, client: Client, auth: AuthActions, orders: OrderActions, db_path: Path
+    app: Quart, client: Client, auth: AuthActions, orders: OrderActions, db: Database
 ) -> None:
     await auth.register()
     token = csrf_from(await (await client.get("/")).get_data(as_text=True))
-    await execute(db_path, "DELETE FROM logins")  # revoked from another worker, say
+    await db.execute("DELETE FROM logins")  # revoked from another worker, say
     form = {"pizza": "margherita", "size": "small", "quantity": "1", "csrf_token": token}
     response = await client.post("/orders/create", form=form)
     assert response.status_code == 303 and response.headers["Location"] == "/login"
-    assert await count_orders(db_path) == 0
+    assert await db.count_orders() == 0
     assert await anonymous(client)

@@ -1,11 +1,11 @@
 import asyncio
-from pathlib import Path
 from typing import Any
 
 import pytest
 from quart.typing import TestClientProtocol as Client
 
-from ..helpers import AuthActions, count_orders, execute, query
+from ..database import Database
+from ..helpers import AuthActions
 
 
 async def api_token(client: Client) -> str:
@@ -59,7 +59,7 @@ async def test_session_info(client: Client, auth: AuthActions) -> None:
     ],
 )
 async def test_create_order(
-    client: Client, db_path: Path, body: Any, pizzas: list[tuple[str, str, int]]
+    client: Client, db: Database, body: Any, pizzas: list[tuple[str, str, int]]
 ) -> None:
     response = await post_order(client, body)
     order = await response.get_json()
@@ -67,8 +67,7 @@ async def test_create_order(
     assert response.headers["Location"] == f"/api/orders/{order['id']}"
     assert [(i["pizza"], i["size"], i["quantity"]) for i in order["items"]] == pizzas
     assert order["total_cents"] == sum(i["line_cents"] for i in order["items"])
-    rows = await query(
-        db_path,
+    rows = await db.query(
         """SELECT pizzas.slug, size, quantity FROM order_items
              JOIN pizzas ON pizzas.id = order_items.pizza_id
             WHERE order_id = :id ORDER BY order_items.id""",
@@ -99,12 +98,12 @@ async def test_create_order(
         None,
     ],
 )
-async def test_invalid_body_is_400_json(client: Client, db_path: Path, body: Any) -> None:
+async def test_invalid_body_is_400_json(client: Client, db: Database, body: Any) -> None:
     response = await post_order(client, body)
     assert response.status_code == 400
     error = await response.get_json()
     assert error["error"] == "Bad Request" and error["message"]
-    assert await count_orders(db_path) == 0
+    assert await db.count_orders() == 0
 
 
 async def test_a_whole_number_written_as_2_0_is_the_integer_2(client: Client) -> None:
@@ -114,14 +113,14 @@ async def test_a_whole_number_written_as_2_0_is_the_integer_2(client: Client) ->
     assert (await response.get_json())["items"][0]["quantity"] == 2
 
 
-async def test_a_pizza_not_on_the_menu_is_409_json(client: Client, db_path: Path) -> None:
+async def test_a_pizza_not_on_the_menu_is_409_json(client: Client, db: Database) -> None:
     response = await post_order(client, {"pizza": "hawaiian", "size": "small", "quantity": 1})
     assert response.status_code == 409
     assert "not on the menu" in (await response.get_json())["message"]
-    assert await count_orders(db_path) == 0
+    assert await db.count_orders() == 0
 
 
-async def test_body_that_is_not_json_is_400(client: Client, db_path: Path) -> None:
+async def test_body_that_is_not_json_is_400(client: Client, db: Database) -> None:
     token = await api_token(client)
     response = await client.post(
         "/api/orders",
@@ -130,58 +129,58 @@ async def test_body_that_is_not_json_is_400(client: Client, db_path: Path) -> No
     )
     assert response.status_code == 400
     assert "error" in await response.get_json()
-    assert await count_orders(db_path) == 0
+    assert await db.count_orders() == 0
 
 
 @pytest.mark.parametrize("token", ["", "wrong"])
 async def test_write_without_csrf_header_is_403_json(
-    client: Client, db_path: Path, token: str
+    client: Client, db: Database, token: str
 ) -> None:
     await client.get("/api/session")
     body = {"pizza": "margherita", "size": "small", "quantity": 1}
     response = await post_order(client, body, token=token)
     assert response.status_code == 403
     assert (await response.get_json())["error"] == "Forbidden"
-    assert await count_orders(db_path) == 0
+    assert await db.count_orders() == 0
 
 
-async def test_idempotency_key_returns_the_same_order(client: Client, db_path: Path) -> None:
+async def test_idempotency_key_returns_the_same_order(client: Client, db: Database) -> None:
     body = {"pizza": "pepperoni", "size": "medium", "quantity": 2}
     first = await post_order(client, body, key="a5c1e2f0-order-1")
     second = await post_order(client, body, key="a5c1e2f0-order-1")
     assert first.status_code == 201 and second.status_code == 200
     assert await first.get_json() == await second.get_json()
-    assert await count_orders(db_path) == 1
+    assert await db.count_orders() == 1
     other = await post_order(client, {**body, "quantity": 3}, key="a5c1e2f0-order-1")
     assert other.status_code == 422
     assert "Idempotency-Key" in (await other.get_json())["message"]
-    assert await count_orders(db_path) == 1
+    assert await db.count_orders() == 1
     assert (await post_order(client, body, key="another-key")).status_code == 201
 
 
 async def test_idempotency_key_of_someone_else_is_simply_another_key(
-    app: Any, client: Client, db_path: Path
+    app: Any, client: Client, db: Database
 ) -> None:
     body = {"pizza": "pepperoni", "size": "medium", "quantity": 2}
     assert (await post_order(client, body, key="shared-key")).status_code == 201
     stranger = app.test_client()
     response = await post_order(stranger, body, key="shared-key")
     assert response.status_code == 201  # not 422: nothing tells that the key exists
-    assert await count_orders(db_path) == 2
+    assert await db.count_orders() == 2
 
 
-async def test_an_idempotency_key_expires_after_a_day(client: Client, db_path: Path) -> None:
+async def test_an_idempotency_key_expires_after_a_day(client: Client, db: Database) -> None:
     body = {"pizza": "pepperoni", "size": "medium", "quantity": 2}
     first = await post_order(client, body, key="daily-key")
-    await execute(db_path, "UPDATE orders SET created_at = '2020-01-01T00:00:00.000Z'")
+    await db.execute("UPDATE orders SET created_at = '2020-01-01T00:00:00.000Z'")
     again = await post_order(client, body, key="daily-key")
     assert first.status_code == 201 and again.status_code == 201
     assert (await first.get_json())["id"] != (await again.get_json())["id"]
-    assert await count_orders(db_path) == 2
+    assert await db.count_orders() == 2
 
 
 async def test_concurrent_retries_with_one_key_store_one_order(
-    client: Client, db_path: Path
+    client: Client, db: Database
 ) -> None:
     token = await api_token(client)
     body = {"pizza": "funghi", "size": "small", "quantity": 1}
@@ -190,7 +189,7 @@ async def test_concurrent_retries_with_one_key_store_one_order(
     )
     assert sorted(r.status_code for r in responses) == [200] * 9 + [201]
     assert len({(await r.get_json())["id"] for r in responses}) == 1
-    assert await count_orders(db_path) == 1
+    assert await db.count_orders() == 1
 
 
 @pytest.mark.parametrize("key", ["", "x" * 256, "has space", "ünïcode"])

@@ -1,4 +1,3 @@
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -6,11 +5,12 @@ from quart.typing import TestClientProtocol as Client
 
 from quart_pizza import create_app
 
-from ..helpers import AuthActions, OrderActions, execute, query
+from ..database import Database
+from ..helpers import AuthActions, OrderActions
 
 
 async def test_register_logs_in_and_stores_a_hash(
-    client: Client, auth: AuthActions, db_path: Path
+    client: Client, auth: AuthActions, db: Database
 ) -> None:
     response = await auth.register("alice", "pepperoni4ever")
     assert response.status_code == 303
@@ -18,7 +18,7 @@ async def test_register_logs_in_and_stores_a_hash(
     async with client.session_transaction() as session:
         assert session["username"] == "alice"
         user_id = session["user_id"]
-    rows = await query(db_path, "SELECT id, username, password_hash FROM users")
+    rows = await db.query("SELECT id, username, password_hash FROM users")
     assert len(rows) == 1
     assert rows[0][0] == user_id and rows[0][1] == "alice"
     assert rows[0][2].startswith("$argon2id$") and "pepperoni4ever" not in rows[0][2]
@@ -26,14 +26,14 @@ async def test_register_logs_in_and_stores_a_hash(
 
 @pytest.mark.parametrize("taken", ["alice", "ALICE", "Alice"])
 async def test_register_taken_username_is_409(
-    client: Client, auth: AuthActions, db_path: Path, taken: str
+    client: Client, auth: AuthActions, db: Database, taken: str
 ) -> None:
     await auth.register("alice")
     await auth.logout()
     response = await auth.register(taken, "another-password")
     assert response.status_code == 409
     assert "taken" in await response.get_data(as_text=True)
-    assert await query(db_path, "SELECT count(*) FROM users") == [(1,)]
+    assert await db.query("SELECT count(*) FROM users") == [(1,)]
 
 
 @pytest.mark.parametrize(
@@ -51,12 +51,12 @@ async def test_register_taken_username_is_409(
     ],
 )
 async def test_register_invalid_is_400(
-    auth: AuthActions, db_path: Path, username: str, password: str, field: str
+    auth: AuthActions, db: Database, username: str, password: str, field: str
 ) -> None:
     response = await auth.register(username, password)
     assert response.status_code == 400
     assert f'id="{field}-error"' in await response.get_data(as_text=True)
-    assert await query(db_path, "SELECT count(*) FROM users") == [(0,)]
+    assert await db.query("SELECT count(*) FROM users") == [(0,)]
 
 
 async def test_register_accepts_the_edges(auth: AuthActions) -> None:
@@ -156,37 +156,37 @@ async def test_login_page_carries_next_from_the_query(client: Client) -> None:
 
 
 async def test_a_guest_who_registers_right_after_ordering_keeps_the_orders(
-    client: Client, auth: AuthActions, orders: OrderActions, db_path: Path
+    client: Client, auth: AuthActions, orders: OrderActions, db: Database
 ) -> None:
     order_id = await orders.place_id()
     await auth.register()
     async with client.session_transaction() as session:
         user_id = session["user_id"]
         assert session["order_id"] == order_id
-    rows = await query(db_path, "SELECT user_id, guest_key FROM orders")
+    rows = await db.query("SELECT user_id, guest_key FROM orders")
     assert rows == [(user_id, None)]
     html = await (await client.get("/dashboard")).get_data(as_text=True)
     assert f"#{order_id}" in html
 
 
 async def test_a_guests_older_orders_stay_the_guests_at_registration(
-    client: Client, auth: AuthActions, orders: OrderActions, db_path: Path
+    client: Client, auth: AuthActions, orders: OrderActions, db: Database
 ) -> None:
     await orders.place_id()
-    await execute(db_path, "UPDATE orders SET created_at = '2020-01-01T00:00:00.000Z'")
+    await db.execute("UPDATE orders SET created_at = '2020-01-01T00:00:00.000Z'")
     await auth.register()
-    rows = await query(db_path, "SELECT user_id FROM orders")
+    rows = await db.query("SELECT user_id FROM orders")
     assert rows == [(None,)]  # placed long before: perhaps by someone else at this computer
 
 
 async def test_logging_in_never_takes_a_guests_orders(
-    client: Client, auth: AuthActions, orders: OrderActions, db_path: Path
+    client: Client, auth: AuthActions, orders: OrderActions, db: Database
 ) -> None:
     await auth.register("victim")
     await auth.logout()
     order_id = await orders.place_id()  # the previous customer at a shared computer
     await auth.login("victim")
-    assert await query(db_path, "SELECT user_id FROM orders") == [(None,)]
+    assert await db.query("SELECT user_id FROM orders") == [(None,)]
     async with client.session_transaction() as session:
         assert "order_id" not in session  # a fresh session
     html = await (await client.get("/dashboard")).get_data(as_text=True)
@@ -205,13 +205,13 @@ async def test_logout_needs_post(client: Client) -> None:
 
 
 async def test_login_upgrades_a_hash_made_with_older_costs(
-    config: dict[str, Any], auth: AuthActions, db_path: Path
+    config: dict[str, Any], auth: AuthActions, db: Database
 ) -> None:
     await auth.register()
-    old_hash = (await query(db_path, "SELECT password_hash FROM users"))[0][0]
+    old_hash = (await db.query("SELECT password_hash FROM users"))[0][0]
     stronger = create_app(config | {"PASSWORD_HASH_TIME_COST": 2})
     async with stronger.test_app():
         response = await AuthActions(stronger.test_client()).login()
     assert response.status_code == 303
-    new_hash = (await query(db_path, "SELECT password_hash FROM users"))[0][0]
+    new_hash = (await db.query("SELECT password_hash FROM users"))[0][0]
     assert new_hash != old_hash and ",t=2," in new_hash

@@ -2,12 +2,12 @@
 one order (once per page), and what the cookie holds."""
 
 import re
-from pathlib import Path
 
 import pytest
 from quart.typing import TestClientProtocol as Client
 
-from ..helpers import AuthActions, count_orders, csrf_from, execute, query
+from ..database import Database
+from ..helpers import AuthActions, csrf_from
 
 PIZZA_IDS = {"margherita": 1, "pepperoni": 2, "funghi": 3}
 
@@ -95,23 +95,21 @@ async def test_merging_past_twenty_is_400(client: Client) -> None:
 
 
 async def test_twenty_lines_at_most_and_the_cookie_stays_small(
-    client: Client, db_path: Path
+    client: Client, db: Database
 ) -> None:
     # Enough pizzas for 21 different lines: copies of the first three under new names.
     for number in range(4):
-        await execute(
-            db_path,
+        await db.execute(
             """INSERT INTO pizzas (slug, name, description, position)
-               SELECT slug || '-' || :n, name || ' ' || :n, description, 10 + :n FROM pizzas
-                WHERE id = 1""",
-            {"n": number},
+               SELECT slug || :slug_suffix, name || :name_suffix, description, :position
+                 FROM pizzas WHERE id = 1""",
+            {"slug_suffix": f"-{number}", "name_suffix": f" {number}", "position": 10 + number},
         )
-        await execute(
-            db_path,
+        await db.execute(
             """INSERT INTO pizza_prices SELECT (SELECT max(id) FROM pizzas), size, price_cents
                  FROM pizza_prices WHERE pizza_id = 1""",
         )
-    slugs = [row[0] for row in await query(db_path, "SELECT slug FROM pizzas ORDER BY id")]
+    slugs = [row[0] for row in await db.query("SELECT slug FROM pizzas ORDER BY id")]
     lines = [(slug, size) for slug in slugs for size in ("small", "medium", "large")][:21]
     for slug, size in lines[:20]:
         assert await add(client, slug, size, "20") == 303
@@ -151,13 +149,13 @@ async def test_changing_a_line_that_is_not_there_or_to_nonsense(
     assert (await session_of(client))["cart"] == [[2, "l", 1]]
 
 
-async def test_checkout_places_one_order_with_every_line(client: Client, db_path: Path) -> None:
+async def test_checkout_places_one_order_with_every_line(client: Client, db: Database) -> None:
     await add(client, "margherita", "small", "2")
     await add(client, "pepperoni", "large", "1")
     await add(client, "funghi", "medium", "3")
     response = await client.post("/cart/checkout", form=await checkout_form(client))
     assert response.status_code == 303 and response.headers["Location"] == "/success"
-    rows = await query(db_path, "SELECT order_id, pizza_id, size, quantity FROM order_items")
+    rows = await db.query("SELECT order_id, pizza_id, size, quantity FROM order_items")
     assert sorted(row[1:] for row in rows) == [(1, "small", 2), (2, "large", 1), (3, "medium", 3)]
     assert len({row[0] for row in rows}) == 1
     assert "cart" not in await session_of(client)
@@ -166,7 +164,7 @@ async def test_checkout_places_one_order_with_every_line(client: Client, db_path
     assert all(name in page for name in ("Margherita", "Pepperoni", "Funghi"))
 
 
-async def test_the_same_checkout_page_twice_is_one_order(client: Client, db_path: Path) -> None:
+async def test_the_same_checkout_page_twice_is_one_order(client: Client, db: Database) -> None:
     await add(client, "margherita", "small", "2")
     form = await checkout_form(client)
     jar_before = list(client.cookie_jar or [])
@@ -174,52 +172,52 @@ async def test_the_same_checkout_page_twice_is_one_order(client: Client, db_path
     again = await client.post("/cart/checkout", form=form)  # the cart is empty now
     assert first.status_code == again.status_code == 303
     assert again.headers["Location"] == "/success"
-    assert await count_orders(db_path) == 1
+    assert await db.count_orders() == 1
     # A retry after a lost answer: the browser still has the cookie with the cart.
     for cookie in jar_before:
         client.cookie_jar.set_cookie(cookie)  # type: ignore[union-attr]
     retry = await client.post("/cart/checkout", form=form)
     assert retry.status_code == 303
-    assert await count_orders(db_path) == 1
+    assert await db.count_orders() == 1
 
 
-async def test_an_empty_cart_cannot_check_out(client: Client, db_path: Path) -> None:
+async def test_an_empty_cart_cannot_check_out(client: Client, db: Database) -> None:
     form = {"csrf_token": await token(client), "checkout_key": "k" * 24}
     response = await client.post("/cart/checkout", form=form)
     assert response.status_code == 303 and response.headers["Location"] == "/cart"
-    assert await count_orders(db_path) == 0
+    assert await db.count_orders() == 0
 
 
 async def test_a_repriced_pizza_is_charged_at_todays_price_after_a_warning(
-    client: Client, db_path: Path
+    client: Client, db: Database
 ) -> None:
     await add(client, "margherita", "small", "2")
     form = await checkout_form(client)
-    await execute(
-        db_path, "UPDATE pizza_prices SET price_cents = 900 WHERE pizza_id = 1 AND size = 'small'"
+    await db.execute(
+        "UPDATE pizza_prices SET price_cents = 900 WHERE pizza_id = 1 AND size = 'small'"
     )
     response = await client.post("/cart/checkout", form=form)
     assert response.status_code == 409
     page = await response.get_data(as_text=True)
     assert "Prices changed" in page and "$18.00" in page
-    assert await count_orders(db_path) == 0
+    assert await db.count_orders() == 0
     response = await client.post("/cart/checkout", form=await checkout_form(client))
     assert response.status_code == 303
-    rows = await query(db_path, "SELECT unit_price_cents FROM order_items")
+    rows = await db.query("SELECT unit_price_cents FROM order_items")
     assert rows == [(900,)]
 
 
 async def test_a_pizza_taken_off_the_menu_is_marked_and_blocks_checkout(
-    client: Client, db_path: Path
+    client: Client, db: Database
 ) -> None:
     await add(client, "margherita", "small", "2")
     await add(client, "funghi", "small", "1")
-    await execute(db_path, "DELETE FROM pizza_prices WHERE pizza_id = 3")
+    await db.execute("DELETE FROM pizza_prices WHERE pizza_id = 3")
     page = await cart_page(client)
     assert "no longer on the menu" in page
     response = await client.post("/cart/checkout", form=await checkout_form(client))
     assert response.status_code == 409
-    assert await count_orders(db_path) == 0
+    assert await db.count_orders() == 0
     form = {"quantity": "0", "csrf_token": await token(client, "/cart")}
     await client.post("/cart/items/3/small", form=form)
     assert (
@@ -241,13 +239,13 @@ async def test_logging_in_keeps_the_cart_and_logging_out_clears_it(
 
 
 async def test_a_customers_checkout_is_theirs(
-    client: Client, auth: AuthActions, db_path: Path
+    client: Client, auth: AuthActions, db: Database
 ) -> None:
     await auth.register("alice")
     await add(client, "pepperoni", "small", "2")
     await client.post("/cart/checkout", form=await checkout_form(client))
-    rows = await query(
-        db_path, "SELECT users.username FROM orders JOIN users ON users.id = orders.user_id"
+    rows = await db.query(
+        "SELECT users.username FROM orders JOIN users ON users.id = orders.user_id"
     )
     assert rows == [("alice",)]
     assert "#1" in await (await client.get("/dashboard")).get_data(as_text=True)

@@ -1,8 +1,7 @@
-from pathlib import Path
-
 from quart.typing import TestClientProtocol as Client
 
-from ..helpers import AuthActions, OrderActions, execute
+from ..database import Database
+from ..helpers import AuthActions, OrderActions
 
 
 async def test_anonymous_is_sent_to_login(client: Client) -> None:
@@ -42,21 +41,20 @@ async def test_dashboard_lists_only_own_orders(
 
 
 async def test_dashboard_pages_through_many_orders(
-    client: Client, auth: AuthActions, db_path: Path
+    client: Client, auth: AuthActions, db: Database
 ) -> None:
     await auth.register("frank")
     async with client.session_transaction() as session:
         user_id = session["user_id"]
-    await execute(
-        db_path,
+    # Orders 1 to 60: the database draws the ids, as for any order.
+    await db.execute(
         """WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 60)
-           INSERT INTO orders (id, user_id) SELECT i, :user_id FROM n""",
+           INSERT INTO orders (user_id) SELECT :user_id FROM n""",
         {"user_id": user_id},
     )
-    await execute(
-        db_path,
+    await db.execute(
         """INSERT INTO order_items (order_id, pizza_id, size, quantity, unit_price_cents)
-           SELECT id, 1, 'small', 1, 800 FROM orders""",
+           SELECT id, 1, 'small', 1, 800 FROM orders"""
     )
     html = await (await client.get("/dashboard")).get_data(as_text=True)
     assert "#60</a>" in html and "#11</a>" in html and "#10</a>" not in html

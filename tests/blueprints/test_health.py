@@ -1,7 +1,7 @@
 from quart.typing import TestClientProtocol as Client
 
+from quart_pizza.store import Store
 from quart_pizza.store.migrations import load_migrations
-from quart_pizza.store.sqlite import SqliteStore
 
 
 async def test_healthz_round_trips_to_the_database(client: Client) -> None:
@@ -10,9 +10,7 @@ async def test_healthz_round_trips_to_the_database(client: Client) -> None:
     assert await response.get_json() == {"status": "ok", "migrations": len(load_migrations())}
 
 
-async def test_healthz_fails_when_the_database_is_closed(
-    store: SqliteStore, client: Client
-) -> None:
+async def test_healthz_fails_when_the_database_is_closed(store: Store, client: Client) -> None:
     await store.close()
     response = await client.get("/healthz")
     assert response.status_code == 503

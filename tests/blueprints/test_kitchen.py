@@ -1,7 +1,6 @@
 """The staff role (CLI), the kitchen board, and moving orders along their lifecycle."""
 
 import asyncio
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,38 +9,30 @@ from quart.typing import TestClientProtocol as Client
 
 from quart_pizza import create_app
 
-from ..helpers import (
-    AuthActions,
-    OrderActions,
-    execute,
-    make_staff,
-    move,
-    query,
-    staff_client,
-)
+from ..database import Database
+from ..helpers import AuthActions, OrderActions, move, staff_client
 
 
 @pytest.fixture
-async def staff(app: Quart, db_path: Path) -> Client:
-    return await staff_client(app.test_client(), db_path)
+async def staff(app: Quart, db: Database) -> Client:
+    return await staff_client(app.test_client(), db)
 
 
-async def status_of(db_path: Path, order_id: int) -> str:
-    rows = await query(db_path, "SELECT status FROM orders WHERE id = :id", {"id": order_id})
+async def status_of(db: Database, order_id: int) -> str:
+    rows = await db.query("SELECT status FROM orders WHERE id = :id", {"id": order_id})
     return str(rows[0][0])
 
 
-def test_staff_cli_grants_and_revokes(config: dict[str, Any], tmp_path: Path) -> None:
+def test_staff_cli_grants_and_revokes(config: dict[str, Any], db: Database) -> None:
     app = create_app(config)
     runner = app.test_cli_runner()
     assert runner.invoke(args=["migrate"]).exit_code == 0
     asyncio.run(_register(create_app(config), "chef"))  # as the server would, apart
     result = runner.invoke(args=["staff", "add", "chef"])
     assert result.exit_code == 0 and "now a member of staff" in result.output
-    db = app.extensions["quart_pizza.store"].path
-    assert asyncio.run(query(db, "SELECT staff FROM users")) == [(1,)]
+    assert asyncio.run(db.query("SELECT staff FROM users")) == [(1,)]
     assert runner.invoke(args=["staff", "remove", "chef"]).exit_code == 0
-    assert asyncio.run(query(db, "SELECT staff FROM users")) == [(0,)]
+    assert asyncio.run(db.query("SELECT staff FROM users")) == [(0,)]
     result = runner.invoke(args=["staff", "add", "nobody"])
     assert result.exit_code == 1 and "no account is called 'nobody'" in result.output
 
@@ -62,29 +53,29 @@ async def test_the_kitchen_is_for_staff(app: Quart, client: Client, staff: Clien
 
 
 async def test_staff_see_a_link_to_the_kitchen_while_they_are_staff(
-    app: Quart, db_path: Path
+    app: Quart, db: Database
 ) -> None:
     client = app.test_client()
     auth = AuthActions(client)
     await auth.register("chef")
     link = 'href="/kitchen">Kitchen</a>'
     assert link not in await (await client.get("/")).get_data(as_text=True)
-    await make_staff(db_path, "chef")
+    await db.make_staff("chef")
     await auth.logout()
     await auth.login("chef")
     assert link in await (await client.get("/")).get_data(as_text=True)
-    await execute(db_path, "UPDATE users SET staff = 0 WHERE username = 'chef'")
+    await db.execute("UPDATE users SET staff = 0 WHERE username = 'chef'")
     assert (await client.get("/kitchen")).status_code == 403  # the database decides
     assert link not in await (await client.get("/")).get_data(as_text=True)
 
 
 async def test_the_board_lists_open_orders_oldest_first(
-    orders: OrderActions, staff: Client, db_path: Path
+    orders: OrderActions, staff: Client, db: Database
 ) -> None:
     first = await orders.place_id(pizza="funghi")
     second = await orders.place_id(pizza="diavola")
     done = await orders.place_id()
-    await execute(db_path, "UPDATE orders SET status = 'completed' WHERE id = :id", {"id": done})
+    await db.execute("UPDATE orders SET status = 'completed' WHERE id = :id", {"id": done})
     page = await (await staff.get("/kitchen")).get_data(as_text=True)
     assert page.index(f"#{first}") < page.index(f"#{second}")
     assert f"#{done}" not in page
@@ -92,14 +83,14 @@ async def test_the_board_lists_open_orders_oldest_first(
 
 
 async def test_staff_move_an_order_through_its_lifecycle(
-    orders: OrderActions, staff: Client, db_path: Path
+    orders: OrderActions, staff: Client, db: Database
 ) -> None:
     order_id = await orders.place_id()
     for status in ("preparing", "baking", "ready", "completed"):
         assert await move(staff, order_id, status) == 303
-        assert await status_of(db_path, order_id) == status
-    events = await query(
-        db_path, "SELECT status, actor FROM order_events WHERE order_id = :id ORDER BY id",
+        assert await status_of(db, order_id) == status
+    events = await db.query(
+        "SELECT status, actor FROM order_events WHERE order_id = :id ORDER BY id",
         {"id": order_id},
     )  # fmt: skip
     assert events == [("placed", "customer"), ("preparing", "staff"), ("baking", "staff"),
@@ -119,25 +110,25 @@ async def test_staff_move_an_order_through_its_lifecycle(
     ],  # fmt: skip
 )
 async def test_a_move_the_lifecycle_forbids_is_409_and_changes_nothing(
-    orders: OrderActions, staff: Client, db_path: Path, before: str, wanted: str
+    orders: OrderActions, staff: Client, db: Database, before: str, wanted: str
 ) -> None:
     order_id = await orders.place_id()
-    await execute(db_path, "UPDATE orders SET status = :s WHERE id = :id",
-                  {"s": before, "id": order_id})  # fmt: skip
-    events = await query(db_path, "SELECT count(*) FROM order_events")
+    await db.execute("UPDATE orders SET status = :s WHERE id = :id",
+                     {"s": before, "id": order_id})  # fmt: skip
+    events = await db.query("SELECT count(*) FROM order_events")
     assert await move(staff, order_id, wanted) == 409
-    assert await status_of(db_path, order_id) == before
-    assert await query(db_path, "SELECT count(*) FROM order_events") == events
+    assert await status_of(db, order_id) == before
+    assert await db.query("SELECT count(*) FROM order_events") == events
 
 
 async def test_staff_may_cancel_until_the_oven(
-    orders: OrderActions, staff: Client, db_path: Path
+    orders: OrderActions, staff: Client, db: Database
 ) -> None:
     first, second = await orders.place_id(), await orders.place_id()
     assert await move(staff, first, "cancelled") == 303
     assert await move(staff, second, "preparing") == 303
     assert await move(staff, second, "cancelled") == 303
-    assert [await status_of(db_path, i) for i in (first, second)] == ["cancelled", "cancelled"]
+    assert [await status_of(db, i) for i in (first, second)] == ["cancelled", "cancelled"]
 
 
 async def test_unknown_orders_bad_statuses_and_customers(
@@ -152,14 +143,14 @@ async def test_unknown_orders_bad_statuses_and_customers(
 
 
 async def test_two_moves_at_once_pass_once(
-    app: Quart, orders: OrderActions, staff: Client, db_path: Path
+    app: Quart, orders: OrderActions, staff: Client, db: Database
 ) -> None:
     order_id = await orders.place_id()
     other = app.test_client()
     await AuthActions(other).register("sous")
-    await make_staff(db_path, "sous")
+    await db.make_staff("sous")
     statuses = await asyncio.gather(move(staff, order_id, "preparing"),
                                      move(other, order_id, "preparing"))  # fmt: skip
     assert sorted(statuses) == [303, 409]
-    events = await query(db_path, "SELECT count(*) FROM order_events WHERE status = 'preparing'")
+    events = await db.query("SELECT count(*) FROM order_events WHERE status = 'preparing'")
     assert events == [(1,)]

@@ -4,7 +4,8 @@ from quart.typing import TestClientProtocol as Client
 
 from quart_pizza import create_app
 
-from ..helpers import OrderActions, execute
+from ..database import Database
+from ..helpers import OrderActions
 
 
 async def test_menu_shows_pizzas_prices_and_the_order_form(client: Client) -> None:
@@ -37,14 +38,12 @@ async def test_stylesheet_is_served_by_the_app(client: Client) -> None:
     assert "http" not in await response.get_data(as_text=True)  # no external assets
 
 
-async def test_menu_is_cached_for_the_configured_time(config: dict[str, Any]) -> None:
+async def test_menu_is_cached_for_the_configured_time(config: dict[str, Any], db: Database) -> None:
     app = create_app(config | {"MENU_CACHE_SECONDS": 3600})
     async with app.test_app():
         client = app.test_client()
         assert "$8.00" in await (await client.get("/")).get_data(as_text=True)
-        await execute(
-            app.extensions["quart_pizza.store"].path, "UPDATE pizza_prices SET price_cents = 9900"
-        )
+        await db.execute("UPDATE pizza_prices SET price_cents = 9900")
         html = await (await client.get("/")).get_data(as_text=True)
         assert "$8.00" in html and "$99.00" not in html  # the cached menu
         # ... but an order takes today's price from the database, not from the cache.

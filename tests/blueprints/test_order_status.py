@@ -4,7 +4,6 @@ first event, its changes, a reconnect's catch-up, heartbeats, the limit), and th
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,15 +13,8 @@ from quart.typing import TestClientProtocol as Client
 
 from quart_pizza import create_app
 
-from ..helpers import (
-    AuthActions,
-    OrderActions,
-    csrf_from,
-    execute,
-    move,
-    query,
-    staff_client,
-)
+from ..database import Database
+from ..helpers import AuthActions, OrderActions, csrf_from, move, staff_client
 
 LIVE = {"LIVE_POLL_SECONDS": 0.02, "SSE_HEARTBEAT_SECONDS": 0.3, "STREAMS_PER_SESSION": 2}
 
@@ -62,13 +54,13 @@ async def next_events(connection: StreamConnection, count: int) -> list[dict[str
 
 
 async def test_the_pages_mark_the_status(
-    client: Client, orders: OrderActions, db_path: Path
+    client: Client, orders: OrderActions, db: Database
 ) -> None:
     order_id = await orders.place_id()
     for path in ("/success", f"/orders/{order_id}"):
         page = await (await client.get(path)).get_data(as_text=True)
         assert 'data-status="placed"' in page
-    await execute(db_path, "UPDATE orders SET status = 'baking'")
+    await db.execute("UPDATE orders SET status = 'baking'")
     page = await (await client.get(f"/orders/{order_id}")).get_data(as_text=True)
     assert 'data-status="baking"' in page
 
@@ -83,13 +75,13 @@ async def test_the_dashboard_shows_each_orders_status(
 
 
 async def test_the_customer_cancels_while_placed_only(
-    app: Quart, client: Client, orders: OrderActions, db_path: Path
+    app: Quart, client: Client, orders: OrderActions, db: Database
 ) -> None:
     first, second = await orders.place_id(), await orders.place_id()
     token = csrf_from(await (await client.get("/")).get_data(as_text=True))
     response = await client.post(f"/orders/{first}/cancel", form={"csrf_token": token})
     assert response.status_code == 303 and response.headers["Location"] == f"/orders/{first}"
-    await move(await staff_client(app.test_client(), db_path), second, "preparing")
+    await move(await staff_client(app.test_client(), db), second, "preparing")
     response = await client.post(f"/orders/{second}/cancel", form={"csrf_token": token})
     assert response.status_code == 409
     stranger = app.test_client()
@@ -97,12 +89,12 @@ async def test_the_customer_cancels_while_placed_only(
     assert (
         await stranger.post(f"/orders/{second}/cancel", form={"csrf_token": token})
     ).status_code == 404
-    rows = await query(db_path, "SELECT status FROM orders ORDER BY id")
+    rows = await db.query("SELECT status FROM orders ORDER BY id")
     assert rows == [("cancelled",), ("preparing",)]
 
 
 async def test_the_stream_starts_with_the_status_then_follows_it(
-    app: Quart, client: Client, orders: OrderActions, db_path: Path
+    app: Quart, client: Client, orders: OrderActions, db: Database
 ) -> None:
     order_id = await orders.place_id()
     stream = await open_stream(client, f"/orders/{order_id}/events")
@@ -112,7 +104,7 @@ async def test_the_stream_starts_with_the_status_then_follows_it(
     (first,) = await next_events(stream, 1)
     assert first["event"] == "status" and first["data"]["status"] == "placed"
     assert first["data"]["order_id"] == order_id and int(first["id"]) > 0
-    staff = await staff_client(app.test_client(), db_path)
+    staff = await staff_client(app.test_client(), db)
     await move(staff, order_id, "preparing")
     await move(staff, order_id, "baking")
     changes = await next_events(stream, 2)
@@ -129,12 +121,12 @@ async def test_the_stream_starts_with_the_status_then_follows_it(
 
 
 async def test_a_finished_orders_stream_ends_and_tells_the_browser_to_stop(
-    app: Quart, client: Client, orders: OrderActions, db_path: Path
+    app: Quart, client: Client, orders: OrderActions, db: Database
 ) -> None:
     order_id = await orders.place_id()
     stream = await open_stream(client, f"/orders/{order_id}/events")
     await next_events(stream, 1)
-    staff = await staff_client(app.test_client(), db_path)
+    staff = await staff_client(app.test_client(), db)
     for status in ("preparing", "baking", "ready", "completed"):
         assert await move(staff, order_id, status) == 303
     events = await next_events(stream, 4)
@@ -198,9 +190,9 @@ async def test_a_session_may_hold_few_streams(client: Client, orders: OrderActio
 
 
 async def test_the_kitchen_stream_tells_of_new_orders_and_changes(
-    app: Quart, orders: OrderActions, db_path: Path
+    app: Quart, orders: OrderActions, db: Database
 ) -> None:
-    staff = await staff_client(app.test_client(), db_path)
+    staff = await staff_client(app.test_client(), db)
     stream = await open_stream(staff, "/kitchen/events")
     order_id = await orders.place_id()
     await move(staff, order_id, "preparing")
@@ -211,7 +203,7 @@ async def test_the_kitchen_stream_tells_of_new_orders_and_changes(
 
 
 async def test_the_api_has_the_status_the_timeline_and_a_cancel(
-    app: Quart, client: Client, orders: OrderActions, db_path: Path
+    app: Quart, client: Client, orders: OrderActions, db: Database
 ) -> None:
     order_id = await orders.place_id()
     body = await (await client.get(f"/api/orders/{order_id}")).get_json()

@@ -1,16 +1,16 @@
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
 from quart import Quart
 from quart.typing import TestClientProtocol as Client
 
-from ..helpers import AuthActions, OrderActions, count_orders, csrf_from, execute, query
+from ..database import Database
+from ..helpers import AuthActions, OrderActions, csrf_from
 
 
 async def test_guest_order_is_stored_and_remembered(
-    client: Client, orders: OrderActions, db_path: Path
+    client: Client, orders: OrderActions, db: Database
 ) -> None:
     response = await orders.place(pizza="pepperoni", size="large", quantity="3")
     assert response.status_code == 303
@@ -18,8 +18,7 @@ async def test_guest_order_is_stored_and_remembered(
     async with client.session_transaction() as session:
         order_id = session["order_id"]
         assert "user_id" not in session
-    rows = await query(
-        db_path,
+    rows = await db.query(
         """SELECT orders.user_id, pizzas.slug, order_items.size, order_items.quantity,
                   order_items.unit_price_cents
              FROM orders JOIN order_items ON order_items.order_id = orders.id
@@ -77,7 +76,7 @@ async def test_success_forgets_an_order_that_is_not_there(client: Client) -> Non
 async def test_invalid_order_is_refused_and_not_stored(
     client: Client,
     orders: OrderActions,
-    db_path: Path,
+    db: Database,
     fields: dict[str, str],
     field: str,
 ) -> None:
@@ -86,22 +85,22 @@ async def test_invalid_order_is_refused_and_not_stored(
     assert response.status_code == 400
     assert f'id="{field}-error"' in html
     assert 'name="pizza"' in html  # the form is shown again
-    assert await count_orders(db_path) == 0
+    assert await db.count_orders() == 0
     async with client.session_transaction() as session:
         assert "order_id" not in session
 
 
 @pytest.mark.parametrize("missing", ["pizza", "size", "quantity"])
-async def test_missing_field_is_refused(client: Client, db_path: Path, missing: str) -> None:
+async def test_missing_field_is_refused(client: Client, db: Database, missing: str) -> None:
     token = csrf_from(await (await client.get("/")).get_data(as_text=True))
     form = {"pizza": "margherita", "size": "small", "quantity": "1", "csrf_token": token}
     del form[missing]
     response = await client.post("/orders/create", form=form)
     assert response.status_code == 400
-    assert await count_orders(db_path) == 0
+    assert await db.count_orders() == 0
 
 
-async def test_repeated_field_is_refused(client: Client, db_path: Path) -> None:
+async def test_repeated_field_is_refused(client: Client, db: Database) -> None:
     token = csrf_from(await (await client.get("/")).get_data(as_text=True))
     body = f"pizza=margherita&pizza=pepperoni&size=small&quantity=1&csrf_token={token}"
     response = await client.post(
@@ -110,12 +109,12 @@ async def test_repeated_field_is_refused(client: Client, db_path: Path) -> None:
         headers={"Content-Type": "application/x-www-form-urlencoded"},
     )
     assert response.status_code == 400
-    assert await count_orders(db_path) == 0
+    assert await db.count_orders() == 0
 
 
 @pytest.mark.parametrize("token", [None, "", "forged-token"])
 async def test_order_without_valid_csrf_token_is_refused(
-    client: Client, db_path: Path, token: str | None
+    client: Client, db: Database, token: str | None
 ) -> None:
     await client.get("/")  # the session has a token; the form does not send it
     form = {"pizza": "margherita", "size": "small", "quantity": "1"}
@@ -123,11 +122,11 @@ async def test_order_without_valid_csrf_token_is_refused(
         form["csrf_token"] = token
     response = await client.post("/orders/create", form=form)
     assert response.status_code == 403
-    assert await count_orders(db_path) == 0
+    assert await db.count_orders() == 0
 
 
 async def test_csrf_token_of_another_session_is_refused(
-    app: Quart, client: Client, db_path: Path
+    app: Quart, client: Client, db: Database
 ) -> None:
     other = app.test_client()
     token = csrf_from(await (await other.get("/")).get_data(as_text=True))
@@ -135,7 +134,7 @@ async def test_csrf_token_of_another_session_is_refused(
     form = {"pizza": "margherita", "size": "small", "quantity": "1", "csrf_token": token}
     response = await client.post("/orders/create", form=form)
     assert response.status_code == 403
-    assert await count_orders(db_path) == 0
+    assert await db.count_orders() == 0
 
 
 async def test_order_page_for_its_guest(client: Client, orders: OrderActions) -> None:
@@ -178,10 +177,10 @@ async def test_unknown_order_is_404(client: Client, path: str) -> None:
 
 
 async def test_price_is_captured_when_ordered(
-    client: Client, orders: OrderActions, db_path: Path
+    client: Client, orders: OrderActions, db: Database
 ) -> None:
     order_id = await orders.place_id(pizza="margherita", size="small", quantity="2")
-    await execute(db_path, "UPDATE pizza_prices SET price_cents = 9900")
+    await db.execute("UPDATE pizza_prices SET price_cents = 9900")
     html = await (await client.get(f"/orders/{order_id}")).get_data(as_text=True)
     assert "$16.00" in html and "$99.00" not in html
     menu = await (await client.get("/")).get_data(as_text=True)
@@ -189,14 +188,14 @@ async def test_price_is_captured_when_ordered(
 
 
 async def test_order_of_a_deleted_account_logs_out(
-    client: Client, auth: AuthActions, orders: OrderActions, db_path: Path
+    client: Client, auth: AuthActions, orders: OrderActions, db: Database
 ) -> None:
     await auth.register()
-    await execute(db_path, "DELETE FROM users")
+    await db.execute("DELETE FROM users", foreign_keys=False)  # its login left behind
     response = await orders.place()
     assert response.status_code == 400
     assert "no longer exists" in await response.get_data(as_text=True)
-    assert await count_orders(db_path) == 0
+    assert await db.count_orders() == 0
     async with client.session_transaction() as session:
         assert "user_id" not in session
 
@@ -209,7 +208,7 @@ async def form_with_key(client: Client, **fields: str) -> dict[str, str]:
     return form | {"csrf_token": csrf_from(html), "order_key": key.group(1)}
 
 
-async def test_the_same_form_posted_twice_places_one_order(client: Client, db_path: Path) -> None:
+async def test_the_same_form_posted_twice_places_one_order(client: Client, db: Database) -> None:
     form = await form_with_key(client)
     first = await client.post("/orders/create", form=form)
     async with client.session_transaction() as session:
@@ -218,20 +217,20 @@ async def test_the_same_form_posted_twice_places_one_order(client: Client, db_pa
     assert first.status_code == again.status_code == 303
     async with client.session_transaction() as session:
         assert session["order_id"] == first_id
-    assert await count_orders(db_path) == 1
+    assert await db.count_orders() == 1
 
 
 async def test_the_same_form_with_other_choices_is_a_new_order(
-    client: Client, db_path: Path
+    client: Client, db: Database
 ) -> None:
     form = await form_with_key(client)
     await client.post("/orders/create", form=form)
     await client.post("/orders/create", form=form | {"quantity": "2"})  # back button, changed
-    assert await count_orders(db_path) == 2
+    assert await db.count_orders() == 2
 
 
 async def test_an_old_form_sent_from_another_account_orders_for_that_account(
-    client: Client, auth: AuthActions, db_path: Path
+    client: Client, auth: AuthActions, db: Database
 ) -> None:
     # Form keys belong to their owner: the same page sent again after logging in as someone
     # else is that customer's first use of the key, not a retry of the first customer's.
@@ -242,8 +241,7 @@ async def test_an_old_form_sent_from_another_account_orders_for_that_account(
     await auth.register("bob")
     response = await client.post("/orders/create", form=form | {"csrf_token": await auth.token()})
     assert response.status_code == 303
-    owners = await query(
-        db_path,
+    owners = await db.query(
         """SELECT users.username FROM orders JOIN users ON users.id = orders.user_id
             ORDER BY orders.id""",
     )
@@ -255,11 +253,11 @@ async def test_every_menu_page_gets_a_new_form_key(client: Client) -> None:
 
 
 @pytest.mark.parametrize("key", ["short", "x" * 65, "has spaces in it!", ""])
-async def test_damaged_form_key_is_400(client: Client, db_path: Path, key: str) -> None:
+async def test_damaged_form_key_is_400(client: Client, db: Database, key: str) -> None:
     form = await form_with_key(client) | {"order_key": key}
     response = await client.post("/orders/create", form=form)
     assert response.status_code == 400
-    assert await count_orders(db_path) == 0
+    assert await db.count_orders() == 0
 
 
 async def test_order_again_puts_the_lines_into_the_cart(
@@ -302,11 +300,11 @@ async def test_order_again_past_the_limits_is_400_and_changes_nothing(
 
 
 async def test_order_again_skips_what_left_the_menu(
-    client: Client, orders: OrderActions, db_path: Path
+    client: Client, orders: OrderActions, db: Database
 ) -> None:
     order_id = await orders.place_id(pizza="funghi", size="large", quantity="1")
-    await execute(db_path, "DELETE FROM pizza_prices WHERE pizza_id = 3")
-    await execute(db_path, "UPDATE pizzas SET slug = 'funghi-old' WHERE id = 3")
+    await db.execute("DELETE FROM pizza_prices WHERE pizza_id = 3")
+    await db.execute("UPDATE pizzas SET slug = 'funghi-old' WHERE id = 3")
     token = csrf_from(await (await client.get("/")).get_data(as_text=True))
     response = await client.post(f"/orders/{order_id}/reorder", form={"csrf_token": token})
     assert response.status_code == 303

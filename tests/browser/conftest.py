@@ -28,8 +28,8 @@ def chromium() -> str:
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    yield from serving(tmp_path, workers=1)
+def server(tmp_path: Path, database_url: str) -> Iterator[Server]:
+    yield from serving(tmp_path, workers=1, database_url=database_url)
 
 
 @pytest.fixture

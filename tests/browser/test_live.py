@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from ..helpers import Server, execute
+from ..helpers import Server
 from .test_journeys import accessible, screenshot
 
 pytestmark = [pytest.mark.server, pytest.mark.browser]
@@ -28,7 +28,7 @@ async def test_the_customer_sees_the_kitchen_move_the_order(
     try:
         kitchen = await staff_context.new_page()
         await register(kitchen, "chef")
-        await execute(server.database, "UPDATE users SET staff = 1 WHERE username = 'chef'")
+        await server.db.make_staff("chef")
         await kitchen.goto("/kitchen")
         await expect(kitchen.locator("h1")).to_have_text("Kitchen")
         await expect(kitchen.locator(".ticket")).to_have_count(0)

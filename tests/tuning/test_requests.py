@@ -15,7 +15,8 @@ from quart import Quart, Response, request
 from quart_pizza import create_app
 from quart_pizza.tuning.requests import OneTaskRequests, TwoMessageResponses
 
-from ..helpers import count_orders, csrf_from
+from ..database import Database
+from ..helpers import csrf_from
 
 Message = dict[str, Any]
 REQUEST_PARTS = {
@@ -132,23 +133,23 @@ async def order_form(app: Quart) -> tuple[str, str]:
     return form, f"pizza_session={cookie.value}"
 
 
-async def test_an_order_whose_body_comes_in_parts_is_taken(app: Quart, db_path: Path) -> None:
+async def test_an_order_whose_body_comes_in_parts_is_taken(app: Quart, db: Database) -> None:
     form, cookie = await order_form(app)
     middle = len(form) // 2
     server = await call(
         app, FakeServer(form[:middle].encode(), form[middle:].encode()), cookie=cookie
     )
     assert server.status == 303
-    assert await count_orders(db_path) == 1
+    assert await db.count_orders() == 1
     # A response held in memory leaves as its start and one last body message.
     assert [m["type"] for m in server.sent] == ["http.response.start", "http.response.body"]
     assert server.sent[1] == {"type": "http.response.body", "body": b"", "more_body": False}
 
 
-async def test_a_body_past_the_limit_is_answered_413_and_drained(app: Quart, db_path: Path) -> None:
+async def test_a_body_past_the_limit_is_answered_413_and_drained(app: Quart, db: Database) -> None:
     server = await call(app, FakeServer(more=1000))  # a chunked upload of 4 MB
     assert server.status == 413
-    assert await count_orders(db_path) == 0
+    assert await db.count_orders() == 0
     # Every message the server had was taken, down to its disconnect: none is left queued.
     assert server.left == 0 and server.said_disconnect
 
@@ -171,11 +172,11 @@ async def test_a_body_that_stops_arriving_gets_408_and_is_drained(quick_app: Qua
     assert server.said_disconnect
 
 
-async def test_a_client_gone_before_its_body_came_gets_nothing(app: Quart, db_path: Path) -> None:
+async def test_a_client_gone_before_its_body_came_gets_nothing(app: Quart, db: Database) -> None:
     server = FakeServer(b"pizza=margherita", stall=True)
     server.disconnect()
     assert (await call(app, server)).sent == []
-    assert await count_orders(db_path) == 0
+    assert await db.count_orders() == 0
 
 
 async def test_a_stream_stops_when_its_client_goes_away(app: Quart) -> None:

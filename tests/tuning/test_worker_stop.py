@@ -1,12 +1,11 @@
 """STOP_STREAMS: the live streams end the moment a hypercorn worker starts to stop
 (quart_pizza/tuning/worker_stop.py)."""
 
+import asyncio
 import signal
-import sqlite3
 import subprocess
 import time
 from collections.abc import Iterator
-from contextlib import closing
 from pathlib import Path
 
 import httpx
@@ -62,8 +61,7 @@ def open_stream(server: Server) -> tuple[httpx.Client, httpx.Response]:
     token = csrf_from(client.get("/").text)
     form = {"pizza": "funghi", "size": "small", "quantity": "1", "csrf_token": token}
     assert client.post("/orders/create", data=form).status_code == 303
-    with closing(sqlite3.connect(server.database)) as conn:
-        (order_id,) = conn.execute("SELECT max(id) FROM orders").fetchone()
+    [(order_id,)] = asyncio.run(server.db.query("SELECT max(id) FROM orders"))
     stream = client.send(client.build_request("GET", f"/orders/{order_id}/events"), stream=True)
     assert stream.status_code == 200
     return client, stream
@@ -71,8 +69,11 @@ def open_stream(server: Server) -> tuple[httpx.Client, httpx.Response]:
 
 @pytest.mark.server
 @pytest.mark.parametrize("stop_streams", ["true", "false"])
-def test_a_stop_waits_for_open_streams_only_without_it(tmp_path: Path, stop_streams: str) -> None:
-    server = start_server(tmp_path, workers=1, env={"PIZZA_TUNE_STOP_STREAMS": stop_streams})
+def test_a_stop_waits_for_open_streams_only_without_it(
+    tmp_path: Path, database_url: str, stop_streams: str
+) -> None:
+    env = {"PIZZA_TUNE_STOP_STREAMS": stop_streams}
+    server = start_server(tmp_path, workers=1, env=env, database_url=database_url)
     client, stream = open_stream(server)
     try:
         chunks = stream.iter_raw()

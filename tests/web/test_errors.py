@@ -1,4 +1,3 @@
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -7,7 +6,8 @@ from quart.typing import TestClientProtocol as Client
 
 from quart_pizza import create_app
 
-from ..helpers import OrderActions, count_orders, csrf_from
+from ..database import Database
+from ..helpers import OrderActions, csrf_from
 
 
 @pytest.mark.parametrize(
@@ -43,7 +43,7 @@ async def test_unexpected_error_is_a_500_page_without_details(config: dict[str, 
 
 
 async def test_database_down_is_a_503_and_stores_nothing(
-    app: Quart, client: Client, orders: OrderActions, db_path: Path
+    app: Quart, client: Client, orders: OrderActions, db: Database
 ) -> None:
     token = csrf_from(await (await client.get("/")).get_data(as_text=True))
     await app.extensions["quart_pizza.store"].close()
@@ -54,4 +54,4 @@ async def test_database_down_is_a_503_and_stores_nothing(
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "5"
     assert "try again" in await response.get_data(as_text=True)
-    assert await count_orders(db_path) == 0
+    assert await db.count_orders() == 0

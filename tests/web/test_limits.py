@@ -3,7 +3,6 @@ password hashing that keeps a flood of logins from starving the rest of the shop
 
 import asyncio
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,7 +11,8 @@ from quart.typing import TestClientProtocol as Client
 
 from quart_pizza import create_app
 
-from ..helpers import AuthActions, csrf_from, execute
+from ..database import Database
+from ..helpers import AuthActions, csrf_from
 
 LIMITS = {"LOGIN_MAX_FAILURES": 5, "LOGIN_CLIENT_MAX_FAILURES": 12, "REGISTER_CLIENT_MAX": 3}
 
@@ -65,7 +65,7 @@ async def test_a_locked_username_hashes_nothing(
 
 
 async def test_failures_expire_with_the_window(
-    client: Client, auth: AuthActions, db_path: Path
+    client: Client, auth: AuthActions, db: Database
 ) -> None:
     await auth.register("alice")
     await auth.logout()
@@ -73,7 +73,7 @@ async def test_failures_expire_with_the_window(
         await attempt(client, "alice", "wrong-guess")
     assert (await attempt(client, "alice", "pepperoni4ever")).status_code == 429
     # The window passes.
-    await execute(db_path, "UPDATE auth_attempts SET at = '2020-01-01T00:00:00.000Z'")
+    await db.execute("UPDATE auth_attempts SET at = '2020-01-01T00:00:00.000Z'")
     assert (await attempt(client, "alice", "pepperoni4ever")).status_code == 303
 
 

@@ -1,5 +1,4 @@
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -8,11 +7,12 @@ from quart.typing import TestClientProtocol as Client
 
 from quart_pizza import create_app
 
-from ..helpers import AuthActions, OrderActions, count_orders, csrf_from
+from ..database import Database
+from ..helpers import AuthActions, OrderActions, csrf_from
 
 
 async def test_every_post_route_requires_a_csrf_token(
-    app: Quart, client: Client, auth: AuthActions, db_path: Path
+    app: Quart, client: Client, auth: AuthActions, db: Database
 ) -> None:
     """Architecture test: walks the URL map, so a new POST route cannot forget CSRF."""
     await auth.register("victim")
@@ -29,12 +29,12 @@ async def test_every_post_route_requires_a_csrf_token(
         path = re.sub(r"<[^>]+>", "1", rule.rule)  # any value for the URL's variables
         response = await client.post(path, form=form)
         assert response.status_code == 403, rule.rule
-    assert await count_orders(db_path) == 0
+    assert await db.count_orders() == 0
     async with client.session_transaction() as session:
         assert session["username"] == "victim"  # not logged out by a forged POST
 
 
-async def test_csrf_token_may_come_in_a_header(client: Client, db_path: Path) -> None:
+async def test_csrf_token_may_come_in_a_header(client: Client, db: Database) -> None:
     token = csrf_from(await (await client.get("/")).get_data(as_text=True))
     response = await client.post(
         "/orders/create",
@@ -42,7 +42,7 @@ async def test_csrf_token_may_come_in_a_header(client: Client, db_path: Path) ->
         headers={"X-CSRF-Token": token},
     )
     assert response.status_code == 303
-    assert await count_orders(db_path) == 1
+    assert await db.count_orders() == 1
 
 
 @pytest.mark.parametrize("path", ["/", "/login", "/register", "/dashboard", "/success", "/nope"])
@@ -101,7 +101,7 @@ async def test_secure_cookie_is_configurable(config: dict[str, Any]) -> None:
     assert "Secure" in response.headers["Set-Cookie"]
 
 
-async def test_body_over_the_limit_is_413(client: Client, db_path: Path) -> None:
+async def test_body_over_the_limit_is_413(client: Client, db: Database) -> None:
     token = csrf_from(await (await client.get("/")).get_data(as_text=True))
     form = {
         "pizza": "margherita",
@@ -113,7 +113,7 @@ async def test_body_over_the_limit_is_413(client: Client, db_path: Path) -> None
     response = await client.post("/orders/create", form=form)
     assert response.status_code == 413
     assert "Traceback" not in await response.get_data(as_text=True)
-    assert await count_orders(db_path) == 0
+    assert await db.count_orders() == 0
 
 
 async def test_tampered_session_cookie_is_an_empty_session(client: Client) -> None:
@@ -158,7 +158,7 @@ ORDER = {"pizza": "margherita", "size": "small", "quantity": "1"}
 )
 @pytest.mark.parametrize("path", ["/orders/create", "/api/orders"])
 async def test_a_request_from_another_site_is_refused_even_with_the_token(
-    client: Client, db_path: Path, headers: dict[str, str], path: str
+    client: Client, db: Database, headers: dict[str, str], path: str
 ) -> None:
     token = csrf_from(await (await client.get("/")).get_data(as_text=True))
     if path == "/api/orders":
@@ -167,7 +167,7 @@ async def test_a_request_from_another_site_is_refused_even_with_the_token(
     else:
         response = await client.post(path, form=ORDER | {"csrf_token": token}, headers=headers)
     assert response.status_code == 403
-    assert await count_orders(db_path) == 0
+    assert await db.count_orders() == 0
 
 
 @pytest.mark.parametrize(
@@ -180,14 +180,14 @@ async def test_a_request_from_another_site_is_refused_even_with_the_token(
     ],  # fmt: skip
 )
 async def test_same_origin_or_no_origin_with_the_token_is_accepted(
-    client: Client, db_path: Path, headers: dict[str, str]
+    client: Client, db: Database, headers: dict[str, str]
 ) -> None:
     token = csrf_from(await (await client.get("/")).get_data(as_text=True))
     response = await client.post(
         "/orders/create", form=ORDER | {"csrf_token": token}, headers=headers
     )
     assert response.status_code == 303
-    assert await count_orders(db_path) == 1
+    assert await db.count_orders() == 1
 
 
 async def test_the_csrf_token_changes_at_login(client: Client, auth: AuthActions) -> None:

@@ -10,7 +10,7 @@ from quart_pizza import create_app
 from quart_pizza.store.migrations import MigrationError, load_migrations
 from quart_pizza.store.sqlite.migrate import migrate
 
-from ...helpers import query
+from ...database import SqliteDatabase
 
 ALL = [1, 2, 3, 4, 5, 6]  # every migration in migrations/
 
@@ -20,7 +20,8 @@ async def test_fresh_database_gets_every_migration_once(tmp_path: Path) -> None:
     assert await migrate(path) == ALL
     assert await migrate(path) == []
     assert stat.S_IMODE(path.stat().st_mode) == 0o600  # it holds password hashes
-    rows = await query(path, "SELECT version, name FROM schema_migrations ORDER BY version")
+    db = SqliteDatabase.file(path)
+    rows = await db.query("SELECT version, name FROM schema_migrations ORDER BY version")
     assert rows == [
         (1, "create_schema"),
         (2, "seed_menu"),
@@ -29,9 +30,9 @@ async def test_fresh_database_gets_every_migration_once(tmp_path: Path) -> None:
         (5, "cart_and_preferences"),
         (6, "order_status"),
     ]
-    slugs = {row[0] for row in await query(path, "SELECT slug FROM pizzas")}
+    slugs = {row[0] for row in await db.query("SELECT slug FROM pizzas")}
     assert {"margherita", "pepperoni"} <= slugs
-    prices = await query(path, "SELECT count(*) FROM pizza_prices")
+    prices = await db.query("SELECT count(*) FROM pizza_prices")
     assert prices == [(3 * len(slugs),)]
 
 
@@ -56,9 +57,10 @@ async def test_a_failing_migration_is_rolled_back_whole(tmp_path: Path) -> None:
     path = tmp_path / "db.sqlite3"
     with pytest.raises(Exception, match="no such table: nope"):
         await migrate(path, migrations)
-    tables = {row[0] for row in await query(path, "SELECT name FROM sqlite_master")}
+    db = SqliteDatabase.file(path)
+    tables = {row[0] for row in await db.query("SELECT name FROM sqlite_master")}
     assert "a" in tables and "b" not in tables
-    assert await query(path, "SELECT version FROM schema_migrations") == [(1,)]
+    assert await db.query("SELECT version FROM schema_migrations") == [(1,)]
 
 
 def test_workers_starting_together_on_a_new_file_migrate_once(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from quart_pizza.store import StoreUnavailableError
 from quart_pizza.store.sqlite.migrate import migrate
 from quart_pizza.store.sqlite.readers import Readers
 
-from ...helpers import execute
+from ...database import SqliteDatabase
 
 
 @pytest.fixture
@@ -64,7 +64,7 @@ async def test_reads_run_in_reader_threads_and_see_the_latest_commit(
 
     thread, before = await readers.read(count)
     assert thread.startswith("quart_pizza-reader-")
-    await execute(path, "INSERT INTO orders (guest_key) VALUES ('g')")
+    await SqliteDatabase.file(path).execute("INSERT INTO orders (guest_key) VALUES ('g')")
     assert (await readers.read(count))[1] == before + 1
 
 

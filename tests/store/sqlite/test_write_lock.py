@@ -15,7 +15,8 @@ from quart_pizza.store.sqlite.migrate import migrate
 from quart_pizza.store.sqlite.write_lock import WriteLock, WriteLockTimeoutError
 from quart_pizza.store.sqlite.writer import Writer
 
-from ...helpers import OrderActions, count_orders
+from ...database import SqliteDatabase
+from ...helpers import OrderActions
 
 
 class HeldByAnotherProcess:
@@ -59,7 +60,7 @@ async def test_a_writer_refuses_a_batch_it_cannot_lock_then_goes_on(tmp_path: Pa
         await writer.write(lambda conn: conn.execute("INSERT INTO orders (guest_key) VALUES ('y')"))
     finally:
         await writer.close()
-    assert await count_orders(database) == 1
+    assert await SqliteDatabase.file(database).count_orders() == 1
 
 
 @pytest.mark.parametrize("setting", [{"DATABASE_BUSY_TIMEOUT": 0.2},
@@ -79,5 +80,5 @@ async def test_an_order_that_cannot_get_the_lock_is_a_503_and_stores_nothing(
         assert response.status_code == 503
         assert response.headers["Retry-After"]
         assert "Nothing was stored" in await response.get_data(as_text=True)
-        assert await count_orders(database) == 0
+        assert await SqliteDatabase.file(database).count_orders() == 0
         assert (await orders.place()).status_code == 303

@@ -14,7 +14,11 @@ from quart_pizza.store.sqlite.migrate import migrate
 from quart_pizza.store.sqlite.write_lock import WriteLock
 from quart_pizza.store.sqlite.writer import Writer
 
-from ...helpers import query
+from ...database import Row, SqliteDatabase
+
+
+async def query(path: Path, sql: str) -> list[Row]:
+    return await SqliteDatabase.file(path).query(sql)
 
 
 @pytest.fixture
