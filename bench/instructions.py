@@ -18,7 +18,16 @@ import tempfile
 import threading
 from pathlib import Path
 
-from bench.run import ROOT, Customer, Server, free_port, quart_env, register, wait_healthy
+from bench.run import (
+    ROOT,
+    Customer,
+    Server,
+    SqliteFile,
+    free_port,
+    quart_env,
+    register,
+    wait_healthy,
+)
 
 CONNECTIONS = 16
 WARM_UP_ORDERS = 320
@@ -64,7 +73,8 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as workdir:
         port = free_port()
-        env = quart_env(Path(workdir, "quart.sqlite3"), Path(workdir, "instance"))
+        database = SqliteFile(Path(workdir, "quart.sqlite3"))
+        env = quart_env(database.url, Path(workdir, "instance"))
         env["PYTHONHASHSEED"] = "0"  # same dict layouts, same count
         env.update(item.split("=", 1) for item in args.env)
         dump = Path(workdir) / "callgrind.out"
@@ -76,10 +86,10 @@ def main() -> None:
         log = Path(workdir) / "hypercorn.log"
         with log.open("wb") as output:
             process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=output)
-        server = Server("quart", process, f"http://127.0.0.1:{port}", Path(workdir),
-                        "pizza_session", 303, 0)  # fmt: skip
+        url = f"http://127.0.0.1:{port}"
+        server = Server("quart", [process], [url], database, "pizza_session", 303, 0)
         try:
-            wait_healthy(server, log, limit=300)  # valgrind slows start-up 50-fold
+            wait_healthy(process, url, log, limit=300)  # valgrind slows start-up 50-fold
             customers = asyncio.run(register(server, CONNECTIONS))
             place_orders(port, customers, WARM_UP_ORDERS)
             subprocess.run(["callgrind_control", "--instr=on", str(process.pid)], check=True,

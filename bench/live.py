@@ -33,6 +33,7 @@ from bench.run import (
     BENCH,
     CSRF_INPUT,
     ROOT,
+    SqliteFile,
     Variant,
     register,
     run_wrk,
@@ -180,7 +181,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="quart_pizza-live-") as tmp:
         workdir = Path(tmp)
         variant = Variant("live", ROOT, {"PIZZA_REGISTER_CLIENT_MAX": "0"})
-        server = start_quart(workdir, variant, workers=2)
+        server = start_quart(workdir, variant, SqliteFile(workdir / "live.sqlite3"), workers=2)
         try:
             report = measure(args, workdir, server)
         finally:
@@ -196,7 +197,7 @@ def measure(args: argparse.Namespace, workdir: Path, server: Any) -> dict[str, A
     staff_cookie, staff_token = customers[0][1], customers[0][2]
     import sqlite3
 
-    with closing(sqlite3.connect(server.database)) as conn, conn:
+    with closing(sqlite3.connect(server.database.path)) as conn, conn:
         conn.execute("UPDATE users SET staff = 1 WHERE username = ?", (customers[0][0],))
     guests = asyncio.run(guest_sessions(url, args.streams // STREAMS_PER_SESSION))
     watched = asyncio.run(place_watched_orders(url, guests))
@@ -223,7 +224,7 @@ def measure(args: argparse.Namespace, workdir: Path, server: Any) -> dict[str, A
                 time.sleep(1)
                 opened = int(ready.read_text())
                 memory_per_stream.append((rss_kib(workers) - idle) / args.streams)
-            with closing(sqlite3.connect(server.database)) as conn:
+            with closing(sqlite3.connect(server.database.path)) as conn:
                 last_event = conn.execute(
                     "SELECT coalesce(max(id), 0) FROM order_events"
                 ).fetchone()[0]
@@ -243,7 +244,7 @@ def measure(args: argparse.Namespace, workdir: Path, server: Any) -> dict[str, A
             if holder is not None:
                 out.with_suffix(".stop").write_text("")
                 holder.wait()
-                commits = event_times(server.database, last_event)
+                commits = event_times(server.database.path, last_event)
                 for event_id, received, _ in json.loads(out.read_text()):
                     if event_id in commits:
                         delays.append((received - commits[event_id]) * 1000)

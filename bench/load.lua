@@ -7,12 +7,23 @@
 --             seconds longer, so every request sent is answered before wrk stops and the
 --             acknowledged orders can be compared exactly with the rows stored.
 -- Prints one line "BENCH_JSON {...}" with status counts and latency percentiles.
+-- With BENCH_TARGETS="host:port,host:port,..." in the environment, thread i sends to the i-th
+-- (an app on several hosts: wrk -t <hosts>, each thread holding its share of the connections);
+-- the URL's host then only names the Host header.
 
 local threads = {}
+local targets = {}
+for host, port in (os.getenv("BENCH_TARGETS") or ""):gmatch("([^,]+):(%d+)") do
+   table.insert(targets, { host, port })
+end
 
 function setup(thread)
    table.insert(threads, thread)
    thread:set("thread_number", #threads)
+   if #targets > 0 then
+      local target = targets[(#threads - 1) % #targets + 1]
+      thread.addr = wrk.lookup(target[1], target[2])[1]
+   end
 end
 
 local requests_ = {}
