@@ -7,7 +7,8 @@ import asyncpg
 
 from ...models.order import Order
 from ...models.status import OPEN, Actor, OrderEvent, Status, StatusConflictError, may_move
-from .orders import ORDER_COLUMNS, orders_from_rows
+from ..rows import orders_from_rows
+from .orders import ORDER_COLUMNS
 
 # The channel status changes are announced on, with the event's id as the payload.
 CHANNEL: Final = "quart_pizza_order_events"

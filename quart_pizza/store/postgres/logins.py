@@ -7,6 +7,7 @@ import asyncpg
 from ...models.order import Owner
 from ...models.times import now_text
 from ...models.user import Attempts, Login, LoginEndedError, token_hash
+from ..rows import logins_from_rows
 from .text import storable, storable_or_none
 
 
@@ -75,16 +76,7 @@ async def select_logins(conn: asyncpg.Connection, user_id: int, current_id: int)
             WHERE user_id = $1 ORDER BY last_seen_at DESC, id DESC""",
         user_id,
     )
-    return [
-        Login(
-            row["id"],
-            row["created_at"],
-            row["last_seen_at"],
-            row["user_agent"],
-            current=row["id"] == current_id,
-        )  # fmt: skip
-        for row in rows
-    ]
+    return logins_from_rows(rows, current_id)
 
 
 async def delete_login(conn: asyncpg.Connection, token: str) -> None:

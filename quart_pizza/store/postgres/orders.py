@@ -13,7 +13,6 @@ from ...models.order import (
     IdempotencyConflictError,
     NewItem,
     Order,
-    OrderItem,
     OrderRejectedError,
     OrderSummary,
     Owner,
@@ -23,6 +22,7 @@ from ...models.order import (
 )
 from ...models.times import ago_text
 from ...models.user import LoginEndedError
+from ..rows import orders_from_rows
 from .logins import LiveLogin
 from .text import storable, storable_or_none
 
@@ -197,24 +197,6 @@ async def select_order(conn: asyncpg.Connection, order_id: int) -> Order | None:
     )
     orders = orders_from_rows(rows)
     return orders[0] if orders else None
-
-
-def orders_from_rows(rows: Sequence[asyncpg.Record]) -> list[Order]:
-    """Orders from rows of ORDER_COLUMNS, one row per item, each order's rows together."""
-    orders: dict[int, Order] = {}
-    for row in rows:
-        order = orders.get(row["id"])
-        if order is None:
-            order = orders[row["id"]] = Order(
-                row["id"], row["user_id"], row["guest_key"], row["created_at"], [],
-                status=row["status"],
-            )  # fmt: skip
-        order.items.append(
-            OrderItem(
-                row["slug"], row["name"], row["size"], row["quantity"], row["unit_price_cents"]
-            )  # fmt: skip
-        )
-    return list(orders.values())
 
 
 async def select_orders_for_user(

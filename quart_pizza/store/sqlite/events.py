@@ -6,8 +6,9 @@ from typing import Final
 
 import aiosqlite
 
-from ...models.order import Order, OrderItem
+from ...models.order import Order
 from ...models.status import OPEN, Actor, OrderEvent, Status, StatusConflictError, may_move
+from ..rows import orders_from_rows
 
 
 def insert_event(
@@ -91,17 +92,4 @@ def select_open_orders(conn: sqlite3.Connection, limit: int) -> list[Order]:
              ORDER BY orders.id, order_items.id""",
         (*OPEN, limit),
     ).fetchall()
-    orders: dict[int, Order] = {}
-    for row in rows:
-        order = orders.get(row["id"])
-        if order is None:
-            order = orders[row["id"]] = Order(
-                row["id"], row["user_id"], row["guest_key"], row["created_at"], [],
-                status=row["status"],
-            )  # fmt: skip
-        order.items.append(
-            OrderItem(
-                row["slug"], row["name"], row["size"], row["quantity"], row["unit_price_cents"]
-            )  # fmt: skip
-        )
-    return list(orders.values())
+    return orders_from_rows(rows)

@@ -5,6 +5,7 @@ import sqlite3
 from ...models.order import Owner
 from ...models.times import now_text
 from ...models.user import Attempts, Login, LoginEndedError, token_hash
+from ..rows import logins_from_rows
 
 
 def insert_login(conn: sqlite3.Connection, user_id: int, token: str, user_agent: str) -> int:
@@ -55,16 +56,7 @@ def select_logins(conn: sqlite3.Connection, user_id: int, current_id: int) -> li
             WHERE user_id = :user_id ORDER BY last_seen_at DESC, id DESC""",
         {"user_id": user_id},
     ).fetchall()
-    return [
-        Login(
-            row["id"],
-            row["created_at"],
-            row["last_seen_at"],
-            row["user_agent"],
-            current=row["id"] == current_id,
-        )  # fmt: skip
-        for row in rows
-    ]
+    return logins_from_rows(rows, current_id)
 
 
 def delete_login(conn: sqlite3.Connection, token: str) -> None:

@@ -3,6 +3,7 @@
 import sqlite3
 
 from ...models.menu import Pizza
+from ..rows import menu_from_rows
 
 
 def select_menu(conn: sqlite3.Connection) -> list[Pizza]:
@@ -13,17 +14,4 @@ def select_menu(conn: sqlite3.Connection) -> list[Pizza]:
              FROM pizzas JOIN pizza_prices ON pizza_prices.pizza_id = pizzas.id
             ORDER BY pizzas.position, pizzas.id"""
     ).fetchall()
-    menu: dict[int, Pizza] = {}
-    for row in rows:
-        pizza = menu.setdefault(
-            row["id"],
-            Pizza(
-                row["id"],
-                row["slug"],
-                row["name"],
-                row["description"],
-                vegetarian=bool(row["vegetarian"]),
-            ),  # fmt: skip
-        )
-        pizza.prices[row["size"]] = row["price_cents"]
-    return list(menu.values())
+    return menu_from_rows(rows)

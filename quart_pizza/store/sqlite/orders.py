@@ -10,7 +10,6 @@ from ...models.order import (
     IdempotencyConflictError,
     NewItem,
     Order,
-    OrderItem,
     OrderRejectedError,
     OrderSummary,
     Owner,
@@ -19,6 +18,7 @@ from ...models.order import (
     fingerprint,
 )
 from ...models.times import ago_text
+from ..rows import orders_from_rows
 from . import events
 
 
@@ -132,15 +132,8 @@ SELECT_ORDER: Final = """
 def select_order(conn: sqlite3.Connection, order_id: int) -> Order | None:
     """The order with its items, or None."""
     rows = conn.execute(SELECT_ORDER, {"id": order_id}).fetchall()
-    if not rows:
-        return None
-    first = rows[0]
-    items = [
-        OrderItem(row["slug"], row["name"], row["size"], row["quantity"], row["unit_price_cents"])
-        for row in rows
-    ]
-    return Order(first["id"], first["user_id"], first["guest_key"], first["created_at"], items,
-                 status=first["status"])  # fmt: skip
+    orders = orders_from_rows(rows)
+    return orders[0] if orders else None
 
 
 def select_orders_for_user(
