@@ -59,6 +59,8 @@ DEFAULTS: Final[dict[str, Any]] = {
     "DATABASE_CONNECT_TIMEOUT": 5.0,
     "DATABASE_STATEMENT_TIMEOUT": 10.0,
     "DATABASE_STATEMENT_CACHE_SIZE": 100,
+    # Seconds a starting worker waits for a database it cannot reach yet before it gives up.
+    "DATABASE_START_WAIT": 30.0,
     # Tuning of Quart, hypercorn and the interpreter (quart_pizza/tuning/): a profile,
     # "default", "dedicated-host" or "off"; a TUNE_<PART> setting overrides it for one part.
     "TUNING": "default",

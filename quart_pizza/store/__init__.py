@@ -9,6 +9,9 @@ database as its own work, that the login is still live, and raises `LoginEndedEr
 logged out, revoked or has expired.
 """
 
+import asyncio
+import logging
+import time
 from collections.abc import AsyncGenerator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -25,6 +28,8 @@ from ..models.user import Attempts, Login, User
 from .errors import StoreUnavailableError
 
 __all__ = ["Settings", "Store", "StoreUnavailableError", "get_store", "init_app"]
+
+log = logging.getLogger(__name__)
 
 KITCHEN_LIMIT: Final = 500  # open orders on the kitchen board at most
 WATCH_BATCH: Final = 500  # events a watcher reads at once
@@ -220,7 +225,7 @@ def init_app(app: Quart) -> Store:
 
     @app.before_serving
     async def open_store_for_serving() -> None:
-        await store.migrate()
+        await migrate_when_available(store, app.config["DATABASE_START_WAIT"])
         await store.open()
 
     @app.after_serving
@@ -228,6 +233,22 @@ def init_app(app: Quart) -> Store:
         await store.close()
 
     return store
+
+
+async def migrate_when_available(store: Store, wait: float) -> list[int]:
+    """Migrate, waiting up to `wait` seconds for a database that is not there yet (a worker
+    started while PostgreSQL restarts); then the last error is raised and the worker fails."""
+    deadline = time.monotonic() + wait
+    pause = 0.5
+    while True:
+        try:
+            return await store.migrate()
+        except StoreUnavailableError as error:
+            if time.monotonic() + pause > deadline:
+                raise
+            log.warning("%s: %s (%s); trying again", store, error, error.__cause__)
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 5.0)
 
 
 def get_store() -> Store:

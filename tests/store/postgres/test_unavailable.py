@@ -6,6 +6,7 @@ Each test has a PostgreSQL server of its own, since it stops it or locks its tab
 
 import asyncio
 import os
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 import asyncpg
 import pytest
 from quart import Quart
+from quart.testing.app import LifespanError
 from quart.typing import TestClientProtocol as Client
 
 from quart_pizza import create_app
@@ -195,3 +197,33 @@ async def test_the_watcher_connects_again_and_catches_up(cluster: PostgresCluste
     finally:
         await events.aclose()
         await store.close()
+
+
+async def test_a_worker_started_while_the_database_is_down_waits_for_it(
+    cluster: PostgresCluster, config: dict[str, Any]
+) -> None:
+    url = await create_database(cluster.url)
+    await asyncio.to_thread(stop_server, cluster)
+    app = create_app({**config, "DATABASE_URL": url, "DATABASE_START_WAIT": 30})
+
+    def start_soon() -> None:
+        time.sleep(1.5)
+        start_server(cluster)
+
+    back = asyncio.ensure_future(asyncio.to_thread(start_soon))
+    async with app.test_app():  # returns once it has migrated the database
+        await back
+        assert (await app.test_client().get("/healthz")).status_code == 200
+
+
+async def test_a_worker_gives_up_when_the_database_stays_away(
+    cluster: PostgresCluster, config: dict[str, Any]
+) -> None:
+    url = await create_database(cluster.url)
+    await asyncio.to_thread(stop_server, cluster)
+    app = create_app({**config, "DATABASE_URL": url, "DATABASE_START_WAIT": 1})
+    started = time.monotonic()
+    with pytest.raises(LifespanError, match="the database could not be migrated"):
+        async with app.test_app():
+            pass
+    assert time.monotonic() - started < 10
