@@ -4,9 +4,10 @@ Views call `get_store()` and its methods; they never see a connection. Each data
 is one implementation of `Store`, chosen by `PIZZA_DATABASE_URL` when the app is built.
 
 Whoever acts is an `Owner`: a guest (a session key) or a customer with the token of their
-login. Every method that acts for a customer checks first, in the same round trip to the
-database as its own work, that the login is still live, and raises `LoginEndedError` if it was
-logged out, revoked or has expired.
+login. Every method that acts for a customer checks first, in the same unit of work as its own
+(one job of a SQLite thread; on PostgreSQL the order's own statement, or the same pooled
+connection), that the login is still live, and raises `LoginEndedError` if it was logged out,
+revoked or has expired.
 """
 
 import asyncio

@@ -6,9 +6,9 @@
 - `menu.py`, `orders.py`, `events.py`, `users.py`, `logins.py`: the SQL, as functions of an
   asyncpg connection.
 
-Each worker has one pool (opened in `before_serving`); every write is one transaction on one
-pooled connection, its constraints checked by the database, and PostgreSQL groups concurrent
-commits by itself.
+Each worker has one pool (opened in `before_serving`); every write is one statement, or one
+transaction where it takes several, on one pooled connection, its constraints checked by the
+database, and PostgreSQL groups concurrent commits by itself.
 """
 
 import asyncio
@@ -117,14 +117,11 @@ class PostgresStore(Store):
         if login is not None and login["last_seen_at"] < seen_before:
             await logins.touch_login(conn, login["login_id"], seen_before)
 
-    async def _read_as[T](self, owner: Owner, work: Work[T]) -> T:
-        async with self._connection("be read") as conn:
-            await self._live_login(conn, owner)
-            return await work(conn)
-
-    async def _write_as[T](self, owner: Owner, work: Work[T]) -> T:
-        """`work` in one transaction, after the owner's login check."""
-        async with self._connection("take the change") as conn, conn.transaction():
+    async def _as[T](self, owner: Owner, work: Work[T], what: str = "be read") -> T:
+        """`work` after the owner's login check, on the same connection. Its statement is
+        atomic on its own; work of several statements that must stand or fall together goes
+        through `_write`."""
+        async with self._connection(what) as conn:
             await self._live_login(conn, owner)
             return await work(conn)
 
@@ -176,12 +173,12 @@ class PostgresStore(Store):
         return placed
 
     async def order_placed_with_key(self, owner: Owner, idempotency_key: str) -> int | None:
-        return await self._read_as(
+        return await self._as(
             owner, lambda conn: orders.select_order_id_for_key(conn, owner, idempotency_key)
         )
 
     async def owned_order(self, order_id: int, owner: Owner) -> Order | None:
-        order = await self._read_as(owner, lambda conn: orders.select_order(conn, order_id))
+        order = await self._as(owner, lambda conn: orders.select_order(conn, order_id))
         return order if order is not None and order.is_owned_by(owner) else None
 
     async def dashboard(
@@ -228,7 +225,7 @@ class PostgresStore(Store):
                 return None
             return replace(order, events=tuple(await events.select_events_of(conn, order_id)))
 
-        return await self._read_as(owner, read)
+        return await self._as(owner, read)
 
     async def kitchen(
         self, owner: Owner, *, after: int = 0
@@ -258,7 +255,7 @@ class PostgresStore(Store):
     async def account(self, owner: Owner) -> User:
         assert owner.user_id is not None
         user_id = owner.user_id
-        user = await self._read_as(owner, lambda conn: users.select_user(conn, user_id))
+        user = await self._as(owner, lambda conn: users.select_user(conn, user_id))
         assert user is not None  # a live login's account exists
         return user
 
@@ -302,14 +299,14 @@ class PostgresStore(Store):
     async def end_login(self, owner: Owner, login_id: int) -> bool:
         assert owner.user_id is not None
         user_id = owner.user_id
-        return await self._write_as(
-            owner, lambda conn: logins.delete_login_of(conn, user_id, login_id)
+        return await self._as(
+            owner, lambda conn: logins.delete_login_of(conn, user_id, login_id), "take the change"
         )
 
     async def end_every_login(self, owner: Owner) -> None:
         assert owner.user_id is not None
         user_id = owner.user_id
-        await self._write_as(owner, lambda conn: logins.delete_logins(conn, user_id))
+        await self._as(owner, lambda conn: logins.delete_logins(conn, user_id), "take the change")
 
     async def change_password(self, owner: Owner, password_hash: str) -> None:
         assert owner.user_id is not None
@@ -326,13 +323,15 @@ class PostgresStore(Store):
     async def preferences(self, owner: Owner) -> Preferences | None:
         assert owner.user_id is not None
         user_id = owner.user_id
-        return await self._read_as(owner, lambda conn: users.select_preferences(conn, user_id))
+        return await self._as(owner, lambda conn: users.select_preferences(conn, user_id))
 
     async def save_preferences(self, owner: Owner, preferences: Preferences) -> None:
         assert owner.user_id is not None
         user_id = owner.user_id
-        await self._write_as(
-            owner, lambda conn: users.update_preferences(conn, user_id, preferences)
+        await self._as(
+            owner,
+            lambda conn: users.update_preferences(conn, user_id, preferences),
+            "take the change",
         )
 
     # Attempts the limits count, shared by every worker of every host.

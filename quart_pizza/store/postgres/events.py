@@ -23,16 +23,20 @@ async def move_order(
     conn: asyncpg.Connection, order_id: int, new: Status, actor: Actor, user_id: int | None
 ) -> OrderEvent:
     """Move the order to `new` if the lifecycle allows it from its status now; the change, its
-    event and the announcement to every worker's watcher in this transaction. The row stays
-    locked from the read to the commit, so two moves of one order (on any host) take turns
-    and the second sees the first's status."""
+    event and the announcement to every worker's watcher in this transaction. The update is
+    conditional on the status read: a concurrent move of the same order (on any host) waits
+    for the first to commit, then finds the status changed and updates nothing."""
     current: Status | None = await conn.fetchval(
-        "SELECT status FROM orders WHERE id = $1 FOR UPDATE", order_id
+        "SELECT status FROM orders WHERE id = $1", order_id
     )
     assert current is not None, "the caller checked that the order exists"
     if not may_move(current, new, actor):
         raise StatusConflictError(current, new)
-    await conn.execute("UPDATE orders SET status = $2 WHERE id = $1", order_id, new)
+    moved: str = await conn.execute(
+        "UPDATE orders SET status = $2 WHERE id = $1 AND status = $3", order_id, new, current
+    )
+    if moved != "UPDATE 1":
+        raise StatusConflictError(current, new)
     row = await conn.fetchrow(
         """INSERT INTO order_events (order_id, status, actor, user_id)
            VALUES ($1, $2, $3, $4)

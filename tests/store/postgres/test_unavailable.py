@@ -22,6 +22,7 @@ from quart_pizza.models.order import NewItem, Owner
 from quart_pizza.store import Settings
 from quart_pizza.store.postgres import PostgresStore
 
+from ...database import database_at
 from ...helpers import OrderActions, csrf_from
 from ...postgres import (
     REQUIRE_ENV,
@@ -71,12 +72,19 @@ async def csrf_token(client: Client) -> str:
 
 
 async def count_orders(app: Quart) -> int:
-    conn = await asyncpg.connect(app.config["DATABASE_URL"])
+    return await database_at(app.config["DATABASE_URL"]).count_orders()
+
+
+@asynccontextmanager
+async def orders_locked(app: Quart) -> AsyncIterator[None]:
+    """Another session holds the orders table locked, so that no order can be written."""
+    locker = await asyncpg.connect(app.config["DATABASE_URL"])
     try:
-        count: int = await conn.fetchval("SELECT count(*) FROM orders")
-        return count
+        async with locker.transaction():
+            await locker.execute("LOCK TABLE orders IN EXCLUSIVE MODE")
+            yield
     finally:
-        await conn.close()
+        await locker.close()
 
 
 async def assert_unavailable(client: Client, token: str) -> None:
@@ -123,11 +131,9 @@ async def test_a_crashed_database_loses_no_acknowledged_order(
         await assert_unavailable(client, token)
         await asyncio.to_thread(start_server, cluster, {})  # recovery from the WAL
         assert (await client.get("/healthz")).status_code == 200
-        conn = await asyncpg.connect(app.config["DATABASE_URL"])
-        try:
-            stored = await conn.fetch("SELECT id FROM orders ORDER BY id")
-        finally:
-            await conn.close()
+        stored = await database_at(app.config["DATABASE_URL"]).query(
+            "SELECT id FROM orders ORDER BY id"
+        )
         assert [row["id"] for row in stored] == placed
 
 
@@ -137,21 +143,14 @@ async def test_a_pool_exhausted_past_its_timeout_gives_503(shop: Shop) -> None:
         orders = OrderActions(client)
         await orders.place_id()
         token = await csrf_token(client)
-        locker = await asyncpg.connect(app.config["DATABASE_URL"])
-        try:
-            transaction = locker.transaction()
-            await transaction.start()
-            await locker.execute("LOCK TABLE orders IN EXCLUSIVE MODE")
+        async with orders_locked(app):
             # This order waits for the lock, holding the pool's only connection...
             stuck = asyncio.ensure_future(orders.place())
             await asyncio.sleep(0.2)
             assert not stuck.done()
             # ...so every other request waits for a connection, and gets a 503 after 0.3 s.
             await assert_unavailable(client, token)
-            await transaction.rollback()
-            assert (await stuck).status_code == 303
-        finally:
-            await locker.close()
+        assert (await stuck).status_code == 303
         assert (await client.get("/healthz")).status_code == 200
         assert await count_orders(app) == 2
 
@@ -161,18 +160,11 @@ async def test_a_statement_past_its_timeout_gives_503_and_stores_nothing(shop: S
         client = app.test_client()
         orders = OrderActions(client)
         token = await csrf_token(client)
-        locker = await asyncpg.connect(app.config["DATABASE_URL"])
-        try:
-            transaction = locker.transaction()
-            await transaction.start()
-            await locker.execute("LOCK TABLE orders IN EXCLUSIVE MODE")
+        async with orders_locked(app):
             form = {"pizza": "margherita", "size": "medium", "quantity": "1", "csrf_token": token}
             response = await client.post("/orders/create", form=form)
             assert response.status_code == 503
             assert response.headers["Retry-After"]
-            await transaction.rollback()
-        finally:
-            await locker.close()
         assert await count_orders(app) == 0
         await orders.place_id()
         assert await count_orders(app) == 1
